@@ -1,0 +1,55 @@
+# WeatherFlick Batch. `make run` and `make test` set everything up from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCAL_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install run dev test bench db-upgrade snapshot env-example clean help
+
+help:
+	@echo "make run    - set up and materialize the whole graph once on embedded defaults"
+	@echo "make dev    - the Dagster UI on http://127.0.0.1:3000 (embedded local instance)"
+	@echo "make test   - set up, start PostgreSQL/Redis if needed, run the whole suite"
+	@echo "make bench  - run every benchmark and print one table"
+	@echo "make db-upgrade - upgrade the warehouse schema (WEATHER_FLICK_WAREHOUSE_URL)"
+
+$(STAMP): setup.py pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(LOCAL_HOME)/dagster.yaml: deploy/local/dagster.yaml
+	mkdir -p $(LOCAL_HOME)
+	cp $< $@
+
+run: install $(LOCAL_HOME)/dagster.yaml
+	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch db upgrade
+	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch run
+
+dev: install $(LOCAL_HOME)/dagster.yaml
+	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+db-upgrade: install $(LOCAL_HOME)/dagster.yaml
+	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch db upgrade
+
+test: install
+	bash scripts/ensure_services.sh
+	$(PY) -m pytest
+
+bench: install
+	bash scripts/ensure_services.sh
+	$(PY) benchmarks/run.py
+
+snapshot: install
+	UPDATE_SNAPSHOTS=1 $(PY) -m pytest weather_flick_batch_tests/test_definitions.py -q
+
+env-example: install
+	$(BIN)/weather-flick-batch settings --env-example > .env.example
+
+clean:
+	rm -rf $(VENV) $(LOCAL_HOME) .pytest_cache

@@ -1,0 +1,1 @@
+"""WeatherFlick Batch: the weather-and-tourism data platform behind WeatherFlick."""

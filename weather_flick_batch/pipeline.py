@@ -1,0 +1,115 @@
+"""Running the whole graph once, in process: what `make run` does and what CI checks.
+
+Partitioned assets run one job per partitions definition, for the partition the clock says is
+current; the steps run in dependency order, so every run reads what the previous step wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import dagster as dg
+
+from weather_flick_batch.core.timeutil import now_kst
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    job_name: str
+    partition_key: Callable[[datetime], str | None] = lambda _now: None
+
+
+# Later domains append their steps here, in dependency order.
+PIPELINE: list[PipelineStep] = [PipelineStep("refresh_everything")]
+
+
+@dataclass
+class CheckOutcome:
+    asset: str
+    check: str
+    passed: bool
+    severity: str
+    description: str
+
+    def line(self) -> str:
+        status = "ok  " if self.passed else "FAIL"
+        return f"  [{status}] {self.asset}:{self.check} ({self.severity}) {'' if self.passed else self.description}"
+
+
+@dataclass
+class PipelineResult:
+    success: bool
+    materializations: dict[str, dict] = field(default_factory=dict)
+    checks: list[CheckOutcome] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def failed_error_checks(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if not c.passed and c.severity == "ERROR"]
+
+
+def _check_outcomes(result: dg.ExecuteInProcessResult) -> list[CheckOutcome]:
+    outcomes = []
+    for evaluation in result.get_asset_check_evaluations():
+        meta = {k: getattr(v, "value", v) for k, v in (evaluation.metadata or {}).items()}
+        detail = "; ".join(f"{k}={v}" for k, v in meta.items())
+        outcomes.append(
+            CheckOutcome(
+                asset=evaluation.asset_key.to_user_string(),
+                check=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity.value,
+                description=(evaluation.description or detail)[:500],
+            )
+        )
+    return outcomes
+
+
+def run_pipeline(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    now: datetime | None = None,
+    steps: Sequence[PipelineStep] | None = None,
+    log_level: str = "INFO",
+) -> PipelineResult:
+    """Materialize every step of the pipeline with the in-process executor; stops at the first failure."""
+    now = now or now_kst()
+    outcome = PipelineResult(success=True)
+    for step in steps or PIPELINE:
+        job = defs.resolve_job_def(step.job_name)
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=step.partition_key(now),
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        for event in result.get_asset_materialization_events():
+            mat = event.event_specific_data.materialization
+            key = mat.asset_key.to_user_string() + (f"[{mat.partition}]" if mat.partition else "")
+            outcome.materializations[key] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        outcome.checks.extend(_check_outcomes(result))
+        if not result.success:
+            outcome.success = False
+            for event in result.all_events:
+                if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+                    err = event.step_failure_data.error
+                    outcome.failures.append(f"{event.step_key}: {err.message.strip().splitlines()[0]}")
+            break
+    return outcome
+
+
+def summary(result: PipelineResult, where: str) -> str:
+    lines = ["", "WeatherFlick Batch pipeline: " + ("SUCCESS" if result.success else "FAILED"), ""]
+    lines.append(f"Materialized {len(result.materializations)} asset(s):")
+    for key, meta in result.materializations.items():
+        rows = meta.get("dagster/row_count")
+        lines.append(f"  {key}" + (f": {rows} rows" if rows is not None else ""))
+    passed = sum(c.passed for c in result.checks)
+    lines.append(f"Asset checks: {passed}/{len(result.checks)} passed")
+    lines.extend(c.line() for c in result.checks if not c.passed)
+    lines.extend(f"  failure: {f}" for f in result.failures)
+    lines.append("")
+    lines.append(where)
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""The region catalogue: the first asset, the key every other table joins on."""
+
+
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+from weather_flick_batch.core.regions import PROVINCES
+from weather_flick_batch.core.timeutil import now_kst
+from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.warehouse import schema
+from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def region_frame() -> "pd.DataFrame":
+    """The region rows, grid cells computed from each representative point."""
+    import pandas as pd
+
+    updated_at = now_kst()
+    return pd.DataFrame(
+        [
+            {
+                "region_code": p.area_code,
+                "admin_code": p.admin_code,
+                "former_admin_code": p.former_admin_code,
+                "legal_dong_code": p.legal_dong_code,
+                "name_ko": p.name_ko,
+                "name_en": p.name_en,
+                "capital_ko": p.capital_ko,
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+                "grid_nx": p.grid.nx,
+                "grid_ny": p.grid.ny,
+                "mid_land_reg_id": p.mid_land_reg_id,
+                "mid_ta_reg_id": p.mid_ta_reg_id,
+                "updated_at": updated_at,
+            }
+            for p in PROVINCES
+        ]
+    )
+
+
+@dg.asset(
+    key="regions",
+    group_name="regions",
+    description=(
+        "The 17 provinces of Korea keyed by TourAPI area code, with administrative and legal-dong codes, "
+        "Korean and English names, a representative point, its KMA grid cell (computed, never copied) and "
+        "the KMA medium-range region ids. Published to the service as table `regions`."
+    ),
+    kinds={"python", "sql"},
+    metadata={"dagster/column_schema": column_schema(schema.regions), "dagster/table_name": "regions"},
+    code_version="1",
+)
+def regions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    frame = region_frame()
+    result = warehouse.get().upsert(schema.regions, frame, run_id=context.run.run_id)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            **result.as_metadata(),
+            "preview": dg.MetadataValue.md(
+                markdown_preview(frame[["region_code", "name_en", "name_ko", "grid_nx", "grid_ny", "mid_land_reg_id"]])
+            ),
+        }
+    )

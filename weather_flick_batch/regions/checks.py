@@ -1,0 +1,47 @@
+"""Checks on the region catalogue: complete, unique, and every grid cell consistent with its point."""
+
+
+import dagster as dg
+
+from weather_flick_batch.core.grid import latlon_to_grid
+from weather_flick_batch.core.regions import PROVINCES
+from weather_flick_batch.resources.warehouse import WarehouseResource
+
+KOREA_LAT = (33.0, 39.0)
+KOREA_LON = (124.0, 132.0)
+
+
+@dg.asset_check(asset="regions", blocking=True, description="All 17 provinces present exactly once.")
+def regions_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = warehouse.get().read_table("regions")
+    expected = {p.area_code for p in PROVINCES}
+    found = set(frame["region_code"].tolist())
+    duplicates = int(frame["region_code"].duplicated().sum())
+    missing = sorted(expected - found)
+    extra = sorted(found - expected)
+    return dg.AssetCheckResult(
+        passed=not missing and not extra and duplicates == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"missing": str(missing), "unexpected": str(extra), "duplicates": duplicates},
+    )
+
+
+@dg.asset_check(
+    asset="regions",
+    blocking=True,
+    description="Every point inside Korea and its stored KMA grid cell equal to the one computed from it.",
+)
+def regions_grid_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = warehouse.get().read_table("regions")
+    problems = []
+    for row in frame.itertuples():  # 17 rows: clarity beats vectorising here
+        if not (KOREA_LAT[0] <= row.latitude <= KOREA_LAT[1] and KOREA_LON[0] <= row.longitude <= KOREA_LON[1]):
+            problems.append(f"{row.name_en}: point outside Korea")
+        cell = latlon_to_grid(row.latitude, row.longitude)
+        if (cell.nx, cell.ny) != (row.grid_nx, row.grid_ny):
+            problems.append(f"{row.name_en}: stored ({row.grid_nx}, {row.grid_ny}) != computed {cell}")
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"problems": "; ".join(problems) or "none", "rows_checked": len(frame)},
+    )

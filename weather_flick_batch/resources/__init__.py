@@ -1,0 +1,41 @@
+"""Resources, built from settings: embedded defaults unless the environment says otherwise."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+
+from weather_flick_batch import settings
+from weather_flick_batch.resources.redis import RedisResource
+from weather_flick_batch.resources.s3 import S3StorageResource
+from weather_flick_batch.resources.warehouse import WarehouseResource
+
+
+def _secret(name: str, environ: Mapping[str, str]) -> Any:
+    """EnvVar for a secret that is set, None otherwise: the value never enters the definitions."""
+    return dg.EnvVar(name) if environ.get(name, "").strip() else None
+
+
+def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    settings.validate_all(env)
+    s3_kwargs: dict[str, Any] = {
+        "region_name": settings.get("WEATHER_FLICK_S3_REGION", env),
+        "bucket": settings.get("WEATHER_FLICK_S3_BUCKET", env),
+    }
+    if settings.get("WEATHER_FLICK_S3_ENDPOINT_URL", env):
+        s3_kwargs["endpoint_url"] = settings.get("WEATHER_FLICK_S3_ENDPOINT_URL", env)
+    for name, field in (("AWS_ACCESS_KEY_ID", "aws_access_key_id"), ("AWS_SECRET_ACCESS_KEY", "aws_secret_access_key")):
+        if env.get(name, "").strip():
+            s3_kwargs[field] = dg.EnvVar(name)
+    return {
+        "warehouse": WarehouseResource(
+            url=settings.warehouse_url(env),
+            password=_secret("WEATHER_FLICK_WAREHOUSE_PASSWORD", env),
+        ),
+        "redis": RedisResource(url=settings.get("WEATHER_FLICK_REDIS_URL", env)),
+        "s3": S3StorageResource(**s3_kwargs),
+    }

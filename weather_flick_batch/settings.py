@@ -1,0 +1,192 @@
+"""Every setting of the platform, in one registry: name, default, type, meaning, secrecy.
+
+Settings come from environment variables only. Non-secret settings are validated here when the
+code location loads, so a wrong value fails at load with one line naming the variable. Secrets
+(API keys, passwords, tokens) are never read here: resources receive them as ``dagster.EnvVar`` so
+their values never enter the definitions, run config, logs or metadata.
+
+``.env.example`` and the README's settings table are generated from this registry
+(``weather-flick-batch settings --env-example``) and a test keeps them in sync.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value the platform cannot use. The message names the variable."""
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_int(raw: str) -> int:
+    return int(raw.strip())
+
+
+def _parse_float(raw: str) -> float:
+    return float(raw.strip())
+
+
+def _parse_str(raw: str) -> str:
+    return raw.strip()
+
+
+def _parse_mode(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"sample", "live"}:
+        raise ValueError("expected 'sample' (offline sample source) or 'live' (the real API)")
+    return value
+
+
+def _parse_url(raw: str) -> str:
+    value = raw.strip()
+    if value and "://" not in value:
+        raise ValueError("expected a URL such as postgresql+psycopg2://user@host:5432/db")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None  # None: no default (optional, or a secret)
+    description: str
+    parse: Callable[[str], Any] = _parse_str
+    secret: bool = False
+    group: str = "general"
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        raw = environ.get(self.name)
+        if raw is None or raw.strip() == "":
+            raw = self.default
+        if raw is None:
+            return None
+        try:
+            return self.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{self.name}={raw!r} is invalid: {exc}") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # -- platform
+    Setting("WEATHER_FLICK_HOME", None,
+            "Directory for embedded-mode state (SQLite warehouse, raw archive, logs). "
+            "Default: $DAGSTER_HOME, else .dagster_home in the checkout.", group="platform"),
+    Setting("WEATHER_FLICK_ENVIRONMENT", "local",
+            "'local' (schedules stopped unless asked) or 'production' (schedules and sensors run by default).",
+            group="platform"),
+    Setting("WEATHER_FLICK_UI_BASE_URL", "http://127.0.0.1:3000",
+            "Base URL of the Dagster UI, used for links in alerts.", _parse_url, group="platform"),
+    # -- warehouse
+    Setting("WEATHER_FLICK_WAREHOUSE_URL", None,
+            "SQLAlchemy URL of the warehouse. Default: SQLite file warehouse.sqlite in WEATHER_FLICK_HOME. "
+            "Production: postgresql+psycopg2://user@host:5432/weather_flick (password in "
+            "WEATHER_FLICK_WAREHOUSE_PASSWORD).", _parse_url, group="warehouse"),
+    Setting("WEATHER_FLICK_WAREHOUSE_PASSWORD", None,
+            "Password for the PostgreSQL warehouse, kept out of the URL.", secret=True, group="warehouse"),
+    # -- redis / s3
+    Setting("WEATHER_FLICK_REDIS_URL", None,
+            "Redis URL for the API response cache and alert rate limits, e.g. redis://127.0.0.1:6379/0. "
+            "Optional in embedded mode (an in-process cache is used).", _parse_url, group="redis"),
+    Setting("WEATHER_FLICK_S3_BUCKET", None,
+            "S3 bucket for raw API archives and backups. Empty: local directories in WEATHER_FLICK_HOME.",
+            group="s3"),
+    Setting("WEATHER_FLICK_S3_ENDPOINT_URL", None,
+            "S3 endpoint for S3-compatible servers (MinIO, moto). Empty: AWS.", _parse_url, group="s3"),
+    Setting("WEATHER_FLICK_S3_REGION", "ap-northeast-2", "S3 region.", group="s3"),
+    Setting("AWS_ACCESS_KEY_ID", None, "S3 access key id (standard AWS variable).", secret=True, group="s3"),
+    Setting("AWS_SECRET_ACCESS_KEY", None, "S3 secret key (standard AWS variable).", secret=True, group="s3"),
+    # -- sources
+    Setting("WEATHER_FLICK_KMA_MODE", "sample",
+            "'sample': the offline KMA sample source (simulated data); 'live': the KMA open API.",
+            _parse_mode, group="kma"),
+    Setting("WEATHER_FLICK_KMA_BASE_URL", "https://apis.data.go.kr/1360000",
+            "KMA API base URL (the API Hub is https://apihub.kma.go.kr/api/typ02/openApi).", _parse_url,
+            group="kma"),
+    Setting("WEATHER_FLICK_KMA_KEY_PARAM", "serviceKey",
+            "Query parameter carrying the KMA key ('authKey' on the API Hub).", group="kma"),
+    Setting("WEATHER_FLICK_KMA_API_KEYS", None,
+            "Comma-separated KMA API keys; rotated when one hits its daily quota. Required in live mode.",
+            secret=True, group="kma"),
+    Setting("WEATHER_FLICK_KTO_MODE", "sample",
+            "'sample': the embedded TourAPI catalogue; 'live': the KTO TourAPI.", _parse_mode, group="kto"),
+    Setting("WEATHER_FLICK_KTO_BASE_URL", "https://apis.data.go.kr/B551011/KorService2",
+            "KTO TourAPI base URL.", _parse_url, group="kto"),
+    Setting("WEATHER_FLICK_KTO_API_KEYS", None,
+            "Comma-separated TourAPI keys; rotated on quota. Required in live mode.", secret=True, group="kto"),
+    Setting("WEATHER_FLICK_HTTP_TIMEOUT_S", "10", "Per-request timeout for the API clients, in seconds.",
+            _parse_float, group="kma"),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """The parsed value of a non-secret setting (secrets go through EnvVar, never through here)."""
+    setting = SETTINGS_BY_NAME[name]
+    if setting.secret:
+        raise SettingsError(f"{name} is a secret: pass it to resources as dagster.EnvVar({name!r})")
+    return setting.read(os.environ if environ is None else environ)
+
+
+def validate_all(environ: Mapping[str, str] | None = None) -> None:
+    """Parse every non-secret setting, raising SettingsError for the first invalid one."""
+    env = os.environ if environ is None else environ
+    for setting in SETTINGS:
+        if not setting.secret:
+            setting.read(env)
+
+
+def home_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where embedded-mode state lives (created on demand by the code that writes there)."""
+    env = os.environ if environ is None else environ
+    explicit = get("WEATHER_FLICK_HOME", env)
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    dagster_home = env.get("DAGSTER_HOME", "").strip()
+    if dagster_home:
+        return Path(dagster_home).expanduser().resolve()
+    return PROJECT_ROOT / ".dagster_home"
+
+
+def warehouse_url(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return get("WEATHER_FLICK_WAREHOUSE_URL", env) or f"sqlite:///{home_dir(env) / 'warehouse.sqlite'}"
+
+
+def env_example() -> str:
+    """The text of .env.example: every setting, grouped, with its meaning and default."""
+    lines = [
+        "# WeatherFlick Batch settings. Generated by `weather-flick-batch settings --env-example`;",
+        "# a test keeps this file in sync with weather_flick_batch/settings.py.",
+        "# Every value below is optional in embedded mode (the defaults run offline on SQLite).",
+    ]
+    group = None
+    for s in SETTINGS:
+        if s.group != group:
+            group = s.group
+            lines += ["", f"# --- {group}"]
+        lines.append(f"# {s.description}" + (" (secret)" if s.secret else ""))
+        lines.append(f"{s.name}={'' if s.secret or s.default is None else s.default}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table() -> str:
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "(secret)" if s.secret else (f"`{s.default}`" if s.default is not None else "")
+        rows.append(f"| `{s.name}` | {default} | {s.description} |")
+    return "\n".join(rows) + "\n"

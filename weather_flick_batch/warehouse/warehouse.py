@@ -1,0 +1,435 @@
+"""The warehouse: one class over a SQLAlchemy URL, identical behaviour on SQLite and PostgreSQL.
+
+Writes are transactional and idempotent:
+- ``replace_rows`` deletes a partition's rows and inserts the new ones in ONE transaction, so a
+  crash mid-write leaves the previous rows intact and a re-run leaves identical rows;
+- ``upsert`` goes by natural key, so re-running never duplicates;
+- loads are bulk: COPY on PostgreSQL, one transaction of executemany on SQLite; never a round
+  trip per row.
+
+The schema is versioned by Alembic. An empty database is initialised to the current revision;
+a database at an older revision is refused with the command that upgrades it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+from weather_flick_batch.warehouse.schema import metadata
+from weather_flick_batch.warehouse.types import AwareDateTime
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+UPGRADE_COMMAND = "weather-flick-batch db upgrade  (or: make db-upgrade)"
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem a human can act on; the message is one line."""
+
+
+class SchemaOutdatedError(WarehouseError):
+    pass
+
+
+class WarehouseWriteError(WarehouseError):
+    """A write was rejected by the database; the transaction rolled back, earlier rows are intact."""
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+@contextmanager
+def _write_errors(table: str):
+    """Turn driver errors (SQLAlchemy's and the raw COPY cursor's) into one clear line."""
+    try:
+        yield
+    except WarehouseError:
+        raise
+    except Exception as exc:
+        import psycopg2
+
+        if isinstance(exc, (sa.exc.DBAPIError, psycopg2.Error)):
+            raise WarehouseWriteError(
+                f"writing {table} failed and was rolled back (earlier rows kept): {_first_line(exc)}"
+            ) from exc
+        raise
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    table: str
+    rows_written: int
+    rows_deleted: int
+    seconds: float
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "rows_written": self.rows_written,
+            "rows_replaced": self.rows_deleted,
+            "write_seconds": round(self.seconds, 3),
+        }
+
+
+def _alembic_config(url: str | URL | None = None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # ConfigParser interpolation would choke on '%' in encoded passwords.
+        cfg.set_main_option("sqlalchemy.url", str(url).replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+class Warehouse:
+    """A SQLAlchemy engine plus the platform's write and read contract."""
+
+    def __init__(self, url: str, password: str | None = None, *, pool_size: int = 5):
+        parsed = make_url(url)
+        if password:
+            parsed = parsed.set(password=password)
+        if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise WarehouseError(
+                f"WEATHER_FLICK_WAREHOUSE_URL uses unsupported database {parsed.get_backend_name()!r}; "
+                "use sqlite:///path or postgresql+psycopg2://user@host/db"
+            )
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            # SQLAlchemy >= 2.1 maps bare postgresql:// to psycopg 3; pin the driver we ship.
+            parsed = parsed.set(drivername="postgresql+psycopg2")
+        self.url = parsed
+        self._pool_size = pool_size
+        self._engine: Engine | None = None
+        self._schema_checked = False
+
+    # -- engine ---------------------------------------------------------------------------
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @property
+    def display_url(self) -> str:
+        """The URL with the password hidden: the only form that may be logged."""
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if self.dialect == "sqlite":
+                db = self.url.database
+                if db and db != ":memory:":
+                    Path(db).parent.mkdir(parents=True, exist_ok=True)
+                engine = sa.create_engine(self.url, connect_args={"timeout": 60})
+
+                @sa.event.listens_for(engine, "connect")
+                def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+                    cur = dbapi_conn.cursor()
+                    # WAL lets readers (the UI, checks) run while a step writes.
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    cur.execute("PRAGMA foreign_keys=ON")
+                    cur.close()
+
+            else:
+                engine = sa.create_engine(
+                    self.url, pool_size=self._pool_size, pool_pre_ping=True,
+                    connect_args={"connect_timeout": 10, "application_name": "weather_flick_batch"},
+                )
+            self._engine = engine
+        return self._engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- schema ---------------------------------------------------------------------------
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        try:
+            with self.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+        except sa.exc.OperationalError as exc:
+            raise WarehouseError(
+                f"cannot reach the warehouse at {self.display_url}: {str(exc.orig).strip().splitlines()[0]}"
+            ) from None
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply migrations up to ``revision`` (the documented upgrade command calls this)."""
+        from alembic import command
+
+        cfg = _alembic_config()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        self._schema_checked = False
+
+    def downgrade(self, revision: str) -> None:
+        from alembic import command
+
+        cfg = _alembic_config()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+        self._schema_checked = False
+
+    def ensure_schema(self) -> None:
+        """Initialise an empty warehouse; refuse one whose schema is older than the code."""
+        if self._schema_checked:
+            return
+        current = self.current_revision()
+        head = head_revision()
+        if current is None:
+            with self.engine.connect() as conn:
+                existing = set(sa.inspect(conn).get_table_names()) & set(metadata.tables)
+            if existing:
+                raise SchemaOutdatedError(
+                    f"warehouse {self.display_url} has tables {sorted(existing)} but no schema version; "
+                    f"refusing to write. Run: {UPGRADE_COMMAND}"
+                )
+            self.upgrade("head")
+        elif current != head:
+            from alembic.script import ScriptDirectory
+
+            script = ScriptDirectory.from_config(_alembic_config())
+            known = {rev.revision for rev in script.walk_revisions()}
+            if current not in known:
+                raise SchemaOutdatedError(
+                    f"warehouse {self.display_url} is at schema revision {current}, newer than this code "
+                    f"(head {head}); deploy the newer code instead of writing with this one"
+                )
+            raise SchemaOutdatedError(
+                f"warehouse {self.display_url} is at schema revision {current} but the code needs {head}; "
+                f"refusing to write. Run: {UPGRADE_COMMAND}"
+            )
+        self._schema_checked = True
+
+    # -- writes ---------------------------------------------------------------------------
+    def replace_rows(
+        self,
+        table: sa.Table | str,
+        frame: pd.DataFrame,
+        where: Mapping[str, Any] | None = None,
+        *,
+        run_id: str | None = None,
+    ) -> WriteResult:
+        """Replace the rows matching ``where`` (all rows if None) by ``frame``, in one transaction."""
+        tbl = self._table(table)
+        self.ensure_schema()
+        db_frame = self._to_db_frame(tbl, frame)
+        started = time.perf_counter()
+        with _write_errors(tbl.name), self.engine.begin() as conn:
+            stmt = tbl.delete()
+            for column, value in (where or {}).items():
+                stmt = stmt.where(tbl.c[column] == value)
+            deleted = conn.execute(stmt).rowcount or 0
+            self._bulk_insert(conn, tbl.name, db_frame)
+            self._audit(conn, tbl.name, "replace", where, len(db_frame), deleted, run_id)
+        return WriteResult(tbl.name, len(db_frame), deleted, time.perf_counter() - started)
+
+    def upsert(
+        self,
+        table: sa.Table | str,
+        frame: pd.DataFrame,
+        key_columns: Sequence[str] | None = None,
+        *,
+        run_id: str | None = None,
+    ) -> WriteResult:
+        """Insert or update by natural key (the primary key unless given)."""
+        tbl = self._table(table)
+        self.ensure_schema()
+        keys = list(key_columns or [c.name for c in tbl.primary_key.columns])
+        if not keys:
+            raise WarehouseError(f"table {tbl.name} has no key to upsert by")
+        db_frame = self._to_db_frame(tbl, frame)
+        if db_frame.duplicated(subset=keys).any():
+            dupes = db_frame[db_frame.duplicated(subset=keys, keep=False)][keys].head(3).to_dict("records")
+            raise WarehouseError(f"refusing to upsert into {tbl.name}: duplicate keys in the batch, e.g. {dupes}")
+        columns = list(db_frame.columns)
+        updates = [c for c in columns if c not in keys]
+        col_sql = ", ".join(f'"{c}"' for c in columns)
+        key_sql = ", ".join(f'"{k}"' for k in keys)
+        set_sql = ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
+        conflict = f"ON CONFLICT ({key_sql}) " + (f"DO UPDATE SET {set_sql}" if updates else "DO NOTHING")
+        started = time.perf_counter()
+        with _write_errors(tbl.name), self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                staging = f"_staging_{tbl.name}"
+                conn.exec_driver_sql(
+                    f'CREATE TEMP TABLE "{staging}" (LIKE "{tbl.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+                )
+                self._bulk_insert(conn, staging, db_frame)
+                conn.exec_driver_sql(
+                    f'INSERT INTO "{tbl.name}" ({col_sql}) SELECT {col_sql} FROM "{staging}" {conflict}'
+                )
+            else:
+                placeholders = ", ".join("?" for _ in columns)
+                rows = list(db_frame.itertuples(index=False, name=None))
+                if rows:
+                    conn.exec_driver_sql(
+                        f'INSERT INTO "{tbl.name}" ({col_sql}) VALUES ({placeholders}) {conflict}', rows
+                    )
+            self._audit(conn, tbl.name, "upsert", None, len(db_frame), 0, run_id)
+        return WriteResult(tbl.name, len(db_frame), 0, time.perf_counter() - started)
+
+    # -- reads ----------------------------------------------------------------------------
+    def read_table(self, table: sa.Table | str, where: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """All rows of a table (optionally filtered), with typed, tz-aware columns."""
+        tbl = self._table(table)
+        stmt = sa.select(tbl)
+        for column, value in (where or {}).items():
+            stmt = stmt.where(tbl.c[column] == value)
+        with self.engine.connect() as conn:
+            result = conn.execute(stmt)
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        for column in tbl.columns:
+            if isinstance(column.type, AwareDateTime) and column.name in frame:
+                frame[column.name] = pd.to_datetime(frame[column.name]).dt.tz_convert("Asia/Seoul")
+        return frame
+
+    def row_count(self, table: sa.Table | str, where: Mapping[str, Any] | None = None) -> int:
+        tbl = self._table(table)
+        stmt = sa.select(sa.func.count()).select_from(tbl)
+        for column, value in (where or {}).items():
+            stmt = stmt.where(tbl.c[column] == value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def ping(self) -> float:
+        """Round-trip latency of ``SELECT 1`` in seconds."""
+        started = time.perf_counter()
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return time.perf_counter() - started
+
+    # -- internals ------------------------------------------------------------------------
+    @staticmethod
+    def _table(table: sa.Table | str) -> sa.Table:
+        if isinstance(table, sa.Table):
+            return table
+        try:
+            return metadata.tables[table]
+        except KeyError:
+            raise WarehouseError(f"unknown warehouse table {table!r}") from None
+
+    def _to_db_frame(self, tbl: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+        """Columns converted, vectorised, to the primitive values both drivers accept."""
+        unknown = set(frame.columns) - set(tbl.columns.keys())
+        if unknown:
+            raise WarehouseError(f"columns {sorted(unknown)} are not in table {tbl.name}")
+        missing = [c.name for c in tbl.columns if not c.nullable and c.name not in frame.columns
+                   and c.server_default is None and not (c.primary_key and c.autoincrement is True)]
+        if missing:
+            raise WarehouseError(f"table {tbl.name} needs columns {missing} that the frame lacks")
+        out: dict[str, pd.Series] = {}
+        for name in frame.columns:
+            column = tbl.c[name]
+            series = frame[name]
+            out[name] = self._convert(tbl.name, column, series)
+        return pd.DataFrame(out, index=range(len(frame)))
+
+    def _convert(self, table: str, column: sa.Column, series: pd.Series) -> pd.Series:
+        kind = column.type
+        series = series.reset_index(drop=True)
+        if isinstance(kind, AwareDateTime):
+            if len(series) == 0:
+                return series.astype(object)
+            naive = WarehouseError(f"{table}.{column.name} must be timezone-aware; got naive timestamps")
+            if isinstance(series.dtype, pd.DatetimeTZDtype):
+                values = series
+            elif pd.api.types.is_datetime64_dtype(series.dtype):
+                raise naive
+            else:
+                # Object columns (mixed offsets, python datetimes, ISO strings): check each value.
+                if any(pd.Timestamp(v).tz is None for v in series.dropna()):
+                    raise naive
+                values = pd.to_datetime(series, utc=True)
+            utc = values.dt.tz_convert("UTC")
+            fmt = "%Y-%m-%d %H:%M:%S.%f" if self.dialect == "sqlite" else "%Y-%m-%d %H:%M:%S.%f+00"
+            text = utc.dt.strftime(fmt)
+            return text.astype(object).where(values.notna(), None)
+        if isinstance(kind, sa.Date):
+            values = pd.to_datetime(series)
+            return values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+        if isinstance(kind, sa.Boolean):
+            return series.astype(object).where(series.notna(), None).map(
+                lambda v: None if v is None else bool(v)
+            )
+        if isinstance(kind, sa.Integer):
+            try:
+                ints = series.astype("Int64")
+            except (TypeError, ValueError):
+                raise WarehouseError(f"{table}.{column.name} must hold whole numbers") from None
+            return ints.astype(object).where(ints.notna(), None)
+        if isinstance(kind, sa.Float):
+            floats = pd.to_numeric(series, errors="raise").astype("float64")
+            return floats.astype(object).where(floats.notna(), None)
+        if isinstance(kind, (sa.JSON,)):
+            import json
+
+            return series.map(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+        return series.astype(object).where(series.notna(), None)
+
+    @staticmethod
+    def _audit(
+        conn: sa.Connection, table: str, operation: str, where: Mapping[str, Any] | None,
+        written: int, replaced: int, run_id: str | None,
+    ) -> None:
+        from weather_flick_batch.core.timeutil import now_kst
+        from weather_flick_batch.warehouse.schema import load_audit
+
+        partition = ", ".join(f"{k}={v}" for k, v in (where or {}).items()) or None
+        conn.execute(load_audit.insert().values(
+            table_name=table, partition_key=partition, operation=operation, rows_written=written,
+            rows_replaced=replaced, run_id=run_id, written_at=now_kst(),
+        ))
+
+    def _bulk_insert(self, conn: sa.Connection, table_name: str, db_frame: pd.DataFrame) -> None:
+        if db_frame.empty:
+            return
+        columns = list(db_frame.columns)
+        col_sql = ", ".join(f'"{c}"' for c in columns)
+        if self.dialect == "postgresql":
+            buffer = io.StringIO()
+            # \N marks NULL; quoted empty strings stay empty strings.
+            db_frame.to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL)
+            buffer.seek(0)
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur:
+                cur.copy_expert(
+                    f'COPY "{table_name}" ({col_sql}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')', buffer
+                )
+        else:
+            placeholders = ", ".join("?" for _ in columns)
+            rows = list(db_frame.itertuples(index=False, name=None))
+            conn.exec_driver_sql(f'INSERT INTO "{table_name}" ({col_sql}) VALUES ({placeholders})', rows)
+
+
+def to_python(value: Any) -> Any:
+    """Plain Python scalars for metadata and JSON (numpy types, timestamps)."""
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

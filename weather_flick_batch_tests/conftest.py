@@ -1,0 +1,186 @@
+"""Shared fixtures: real PostgreSQL, Redis and S3 (moto_server) on loopback, and a clean environment.
+
+Services are never skipped: if PostgreSQL or Redis is down, the fixture fails naming what is
+missing (`make test` starts them first through scripts/ensure_services.sh).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_HOST = os.environ.get("WFB_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("WFB_TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("WFB_TEST_PG_USER", "postgres")
+REDIS_URL_BASE = os.environ.get("WFB_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_TEST_DB = 13
+
+# Variables of ours that a developer may have exported; tests start from embedded defaults.
+_OUR_PREFIXES = ("WEATHER_FLICK_", "DAGSTER_PG_")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith(_OUR_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WEATHER_FLICK_HOME", str(tmp_path / "wfb_home"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir(exist_ok=True)
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+def _pg_connect(dbname: str = "postgres"):
+    import psycopg2
+
+    return psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> dict:
+    try:
+        _pg_connect().close()
+    except Exception as exc:  # noqa: BLE001 - turned into one clear failure
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} as {PG_USER} ({exc}). "
+            "Run `bash scripts/ensure_services.sh` (make test does) or start it with pg_ctlcluster.",
+            pytrace=False,
+        )
+    return {"host": PG_HOST, "port": PG_PORT, "user": PG_USER}
+
+
+def create_database(prefix: str = "wfb_test") -> str:
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    conn = _pg_connect()
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return name
+
+
+def drop_database(name: str) -> None:
+    conn = _pg_connect()
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: dict) -> Iterator[str]:
+    """A fresh database for the whole test session; its SQLAlchemy URL."""
+    name = create_database()
+    yield f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    drop_database(name)
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_server: dict) -> Iterator[str]:
+    """A fresh database for one test (migrations, production instance)."""
+    name = create_database("wfb_case")
+    yield f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    drop_database(name)
+
+
+# -- Redis --------------------------------------------------------------------------------------
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database index of its own, flushed before and after each test."""
+    import redis
+
+    url = f"{REDIS_URL_BASE}/{REDIS_TEST_DB}"
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"Redis is not reachable at {REDIS_URL_BASE} ({exc}). Run `bash scripts/ensure_services.sh`.",
+                    pytrace=False)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+# -- S3 (moto_server) ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def moto_server_url() -> Iterator[str]:
+    """A real S3-compatible server (moto_server) on an ephemeral loopback port."""
+    exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which("moto_server")
+    if exe is None:
+        pytest.fail("moto_server is not installed (it comes with the test extras: pip install -e '.[test]')",
+                    pytrace=False)
+    port = free_port()
+    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("moto_server did not start within 20 s", pytrace=False)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_env(moto_server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+    """Settings pointing S3 at moto, with a fresh bucket; state reset afterwards."""
+    import boto3
+    import requests
+
+    bucket = f"wfb-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("WEATHER_FLICK_S3_ENDPOINT_URL", moto_server_url)
+    monkeypatch.setenv("WEATHER_FLICK_S3_BUCKET", bucket)
+    monkeypatch.setenv("WEATHER_FLICK_S3_REGION", "ap-northeast-2")
+    client = boto3.client("s3", endpoint_url=moto_server_url, region_name="ap-northeast-2",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+    yield {"endpoint_url": moto_server_url, "bucket": bucket, "client": client}
+    requests.post(f"{moto_server_url}/moto-api/reset", timeout=5)
+
+
+# -- Warehouses ---------------------------------------------------------------------------------
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty warehouse URL on each engine: contract tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    return request.getfixturevalue("fresh_postgres_url")
+
+
+@pytest.fixture
+def warehouse(warehouse_url: str):
+    from weather_flick_batch.warehouse.warehouse import Warehouse
+
+    wh = Warehouse(warehouse_url)
+    yield wh
+    wh.dispose()

@@ -1,0 +1,76 @@
+"""The code location: loads, validates, loads fast-ish, and matches the golden graph snapshot."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from weather_flick_batch.definitions import build_definitions, defs
+from weather_flick_batch_tests.graph_snapshot import describe
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
+
+
+def test_definitions_load_and_validate():
+    assert isinstance(defs, dg.Definitions)
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def("refresh_everything") is not None
+
+
+def test_every_asset_explains_itself():
+    graph = defs.get_repository_def().asset_graph
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        assert node.description and len(node.description) > 40, f"{key} needs a description"
+        assert node.owners, f"{key} needs an owner"
+        assert node.kinds, f"{key} needs kinds"
+        assert node.group_name and node.group_name != "default", f"{key} needs a group"
+        assert "dagster/column_schema" in node.metadata, f"{key} needs a column schema"
+
+
+def test_asset_keys_follow_conventions():
+    # snake_case, no upper case, at most two levels (domain/name)
+    for key in defs.resolve_all_asset_keys():
+        assert 1 <= len(key.path) <= 2, key
+        for part in key.path:
+            assert part == part.lower() and part.replace("_", "").isalnum(), key
+
+
+def test_golden_graph_snapshot():
+    text = describe(defs)
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(text)
+    assert SNAPSHOT.exists(), "no snapshot yet: run `make snapshot`"
+    assert text == SNAPSHOT.read_text(), "the asset graph changed: review the diff, then `make snapshot`"
+
+
+def test_dagster_cli_validates_the_workspace():
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_bad_setting_fails_at_load_with_one_line_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("WEATHER_FLICK_KMA_MODE", "sometimes")
+    try:
+        build_definitions()
+    except Exception as exc:  # noqa: BLE001 - the message is what matters
+        message = str(exc)
+    else:
+        raise AssertionError("a bad setting must fail the load")
+    assert "WEATHER_FLICK_KMA_MODE" in message and "\n" not in message
+
+
+def test_load_does_no_network_or_database_work(monkeypatch):
+    # Point every server at a closed port: loading must not touch them.
+    monkeypatch.setenv("WEATHER_FLICK_WAREHOUSE_URL", "postgresql+psycopg2://x@127.0.0.1:1/none")
+    monkeypatch.setenv("WEATHER_FLICK_REDIS_URL", "redis://127.0.0.1:1/0")
+    dg.Definitions.validate_loadable(build_definitions())

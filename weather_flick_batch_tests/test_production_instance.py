@@ -1,0 +1,63 @@
+"""The production dagster.yaml: a real materialization with run/event/schedule storage on PostgreSQL."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import psycopg2
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from weather_flick_batch.definitions import build_definitions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_config_has_the_promised_policies():
+    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    assert "postgres" in config["storage"]
+    assert config["run_monitoring"]["enabled"] is True
+    assert config["run_retries"]["enabled"] is True
+    # Step RetryPolicies already retry failed steps: a run must not retry them a second time.
+    assert config["run_retries"]["retry_on_asset_or_op_failure"] is False
+    assert config["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert "max_concurrent_runs" not in config.get("run_coordinator", {}).get("config", {})
+
+
+@pytest.mark.postgres
+def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh_postgres_url, postgres_database):
+    instance_url = make_url(fresh_postgres_url)
+    home = tmp_path / "prod_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_PG_HOST", instance_url.host)
+    monkeypatch.setenv("DAGSTER_PG_PORT", str(instance_url.port))
+    monkeypatch.setenv("DAGSTER_PG_USERNAME", instance_url.username)
+    monkeypatch.setenv("DAGSTER_PG_PASSWORD", "")  # trust auth on the local test server
+    monkeypatch.setenv("DAGSTER_PG_DB", instance_url.database)
+    # The warehouse on PostgreSQL too, as in production (a separate database).
+    monkeypatch.setenv("WEATHER_FLICK_WAREHOUSE_URL", postgres_database)
+
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+        defs = build_definitions()
+        result = defs.resolve_job_def("refresh_everything").execute_in_process(instance=instance)
+        assert result.success
+        run_id = result.run_id
+
+    # The run and its events really are in PostgreSQL, and the data in the PostgreSQL warehouse.
+    with psycopg2.connect(host=instance_url.host, port=instance_url.port, user=instance_url.username,
+                          dbname=instance_url.database) as conn, conn.cursor() as cur:
+        cur.execute("SELECT status FROM runs WHERE run_id = %s", (run_id,))
+        assert cur.fetchone()[0] == "SUCCESS"
+        cur.execute("SELECT count(*) FROM event_logs WHERE run_id = %s", (run_id,))
+        assert cur.fetchone()[0] > 5
+    warehouse_db = make_url(postgres_database)
+    with psycopg2.connect(host=warehouse_db.host, port=warehouse_db.port, user=warehouse_db.username,
+                          dbname=warehouse_db.database) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM regions")
+        assert cur.fetchone()[0] == 17

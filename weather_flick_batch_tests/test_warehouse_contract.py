@@ -1,0 +1,112 @@
+"""The warehouse contract, on SQLite and PostgreSQL alike (the `warehouse` fixture runs both)."""
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from weather_flick_batch.core.timeutil import KST
+from weather_flick_batch.regions.assets import region_frame
+from weather_flick_batch.warehouse.warehouse import WarehouseError, WarehouseWriteError, head_revision
+
+
+def test_empty_warehouse_is_initialised_to_head(warehouse):
+    assert warehouse.current_revision() is None
+    warehouse.ensure_schema()
+    assert warehouse.current_revision() == head_revision()
+
+
+def test_upsert_by_key_never_duplicates(warehouse):
+    frame = region_frame()
+    warehouse.upsert("regions", frame)
+    changed = frame.copy()
+    changed.loc[changed["region_code"] == 1, "name_en"] = "Seoul Special City"
+    warehouse.upsert("regions", changed)
+    stored = warehouse.read_table("regions")
+    assert len(stored) == 17
+    assert stored.set_index("region_code").loc[1, "name_en"] == "Seoul Special City"
+    assert warehouse.row_count("load_audit") == 2
+
+
+def test_upsert_refuses_duplicate_keys_in_one_batch(warehouse):
+    frame = region_frame()
+    with pytest.raises(WarehouseError, match="duplicate keys"):
+        warehouse.upsert("regions", pd.concat([frame, frame.head(1)]))
+
+
+def test_replace_partition_is_idempotent(warehouse):
+    frame = region_frame()
+    warehouse.replace_rows("regions", frame)
+    part = frame[frame["mid_land_reg_id"] == "11B00000"].copy()
+    for _ in range(3):
+        result = warehouse.replace_rows("regions", part, where={"mid_land_reg_id": "11B00000"})
+        assert result.rows_deleted == 3 and result.rows_written == 3
+    assert warehouse.row_count("regions") == 17
+    assert warehouse.row_count("regions", {"mid_land_reg_id": "11B00000"}) == 3
+
+
+def test_crash_mid_write_leaves_previous_rows_intact(warehouse):
+    frame = region_frame()
+    warehouse.replace_rows("regions", frame)
+    before = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    broken = frame.copy()
+    broken["name_en"] = broken["name_en"] + " (new)"
+    broken.loc[broken.index[-1], "name_ko"] = None  # NOT NULL violation on the last row
+    with pytest.raises(WarehouseWriteError, match="writing regions failed and was rolled back.*name_ko") as info:
+        warehouse.replace_rows("regions", broken)
+    assert "\n" not in str(info.value)
+    after = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    assert warehouse.row_count("load_audit") == 1  # the failed write left no audit row either
+
+
+def test_timestamps_round_trip_timezone_aware(warehouse):
+    frame = region_frame().head(2).copy()
+    moment = datetime(2026, 11, 26, 0, 30, tzinfo=KST)  # 15:30 UTC the day before
+    frame["updated_at"] = [moment, moment.astimezone(timezone.utc) + timedelta(hours=1)]
+    warehouse.upsert("regions", frame)
+    stored = warehouse.read_table("regions").sort_values("region_code")
+    values = list(stored["updated_at"])
+    assert values[0] == moment and values[0].utcoffset() == timedelta(hours=9)
+    assert values[1] == moment + timedelta(hours=1)
+
+
+def test_naive_timestamps_are_refused(warehouse):
+    frame = region_frame().head(1).copy()
+    frame["updated_at"] = [datetime(2026, 11, 26, 9, 0)]
+    with pytest.raises(WarehouseError, match="timezone-aware"):
+        warehouse.upsert("regions", frame)
+
+
+def test_awkward_text_and_nulls_survive_bulk_load(warehouse):
+    frame = region_frame().head(4).copy()
+    frame["capital_ko"] = ['a,b', 'say "hi"', "line\nbreak", ""]
+    frame["former_admin_code"] = [None, "", "42", None]
+    warehouse.replace_rows("regions", frame)
+    stored = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    assert list(stored["capital_ko"]) == ['a,b', 'say "hi"', "line\nbreak", ""]
+    assert [None if pd.isna(v) else v for v in stored["former_admin_code"]] == [None, "", "42", None]
+
+
+def test_unknown_columns_and_tables_are_clear_errors(warehouse):
+    with pytest.raises(WarehouseError, match="not in table regions"):
+        warehouse.upsert("regions", region_frame().assign(bogus=1))
+    with pytest.raises(WarehouseError, match="unknown warehouse table"):
+        warehouse.row_count("nope")
+
+
+def test_outdated_schema_is_refused_with_the_fix(warehouse):
+    warehouse.upgrade("0001")
+    with pytest.raises(WarehouseError, match="weather-flick-batch db upgrade"):
+        warehouse.ensure_schema()
+
+
+def test_unreachable_warehouse_is_one_clear_line():
+    from weather_flick_batch.warehouse.warehouse import Warehouse
+
+    wh = Warehouse("postgresql+psycopg2://nobody@127.0.0.1:1/none", password="s3cr3t-pw")
+    with pytest.raises(WarehouseError) as info:
+        wh.current_revision()
+    message = str(info.value)
+    assert "cannot reach the warehouse" in message and "\n" not in message
+    assert "s3cr3t-pw" not in message
