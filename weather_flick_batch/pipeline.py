@@ -21,8 +21,24 @@ class PipelineStep:
     partition_key: Callable[[datetime], str | None] = lambda _now: None
 
 
-# Later domains append their steps here, in dependency order.
-PIPELINE: list[PipelineStep] = [PipelineStep("refresh_everything")]
+def _latest(kind: str) -> Callable[[datetime], str]:
+    def key(now: datetime) -> str:
+        from weather_flick_batch.weather import issuance
+
+        latest = getattr(issuance, f"latest_{kind}_issuance")
+        return getattr(issuance, f"{kind}_partition_key")(latest(now))
+
+    return key
+
+
+# The whole graph in dependency order; each domain adds its steps here.
+PIPELINE: list[PipelineStep] = [
+    PipelineStep("refresh_reference"),
+    PipelineStep("weather_nowcast_job", _latest("nowcast")),
+    PipelineStep("weather_short_range_job", _latest("short_range")),
+    PipelineStep("weather_mid_range_job", _latest("mid_range")),
+    PipelineStep("refresh_derived"),
+]
 
 
 @dataclass

@@ -8,16 +8,37 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import dagster as dg
+
+from weather_flick_batch import settings
 
 DEFAULT_OWNER = "team:data-platform"
 NETWORK_TAG = "weather_flick/network"
 
-# 3 retries after 10 s, 20 s, 40 s (+- jitter): rides out API hiccups and brief outages without
-# hammering a quota. Single requests are retried inside the clients first, so step retries are the
-# second line of defence.
-NETWORK_RETRY = dg.RetryPolicy(max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+# 3 retries after 10 s, 20 s, 40 s (+- jitter) by default: rides out API hiccups and brief outages
+# without hammering a quota. Single requests are retried inside the clients first, so step retries
+# are the second line of defence. The base delay is a setting (read once, at load).
+NETWORK_RETRY = dg.RetryPolicy(
+    max_retries=3,
+    delay=settings.get("WEATHER_FLICK_STEP_RETRY_DELAY_S"),
+    backoff=dg.Backoff.EXPONENTIAL,
+    jitter=dg.Jitter.PLUS_MINUS,
+)
+
+
+@contextmanager
+def permanent_write_errors():
+    """A write the database refused will be refused again: fail the step once, with its one line."""
+    from weather_flick_batch.warehouse.warehouse import WarehouseWriteError
+
+    try:
+        yield
+    except WarehouseWriteError as exc:
+        if exc.transient:
+            raise
+        raise dg.Failure(str(exc), allow_retries=False) from None
 
 
 def apply_owner(spec: dg.AssetSpec) -> dg.AssetSpec:

@@ -88,6 +88,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_ENVIRONMENT", "local",
             "'local' (schedules stopped unless asked) or 'production' (schedules and sensors run by default).",
             group="platform"),
+    Setting("WEATHER_FLICK_STEP_RETRY_DELAY_S", "10",
+            "Base delay of step retries for network-bound assets (exponential: x1, x2, x4, with jitter).",
+            _parse_float, group="platform"),
     Setting("WEATHER_FLICK_UI_BASE_URL", "http://127.0.0.1:3000",
             "Base URL of the Dagster UI, used for links in alerts.", _parse_url, group="platform"),
     # -- warehouse
@@ -121,6 +124,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_KMA_API_KEYS", None,
             "Comma-separated KMA API keys; rotated when one hits its daily quota. Required in live mode.",
             secret=True, group="kma"),
+    Setting("WEATHER_FLICK_KMA_MAX_POINTS", "300",
+            "Cap on forecast points (distinct KMA grid cells) per issuance, to stay inside the daily quota; "
+            "the run metadata lists what the cap left out.", _parse_int, group="kma"),
+    Setting("WEATHER_FLICK_KMA_MAX_CONCURRENCY", "4",
+            "Simultaneous KMA requests within one step (the kma_api pool bounds steps across runs).",
+            _parse_int, group="kma"),
+    Setting("WEATHER_FLICK_RAW_RETENTION_DAYS", "30",
+            "Days to keep archived raw API payloads (local directory or S3) before cleanup expires them.",
+            _parse_int, group="kma"),
     Setting("WEATHER_FLICK_KTO_MODE", "sample",
             "'sample': the embedded TourAPI catalogue; 'live': the KTO TourAPI.", _parse_mode, group="kto"),
     Setting("WEATHER_FLICK_KTO_BASE_URL", "https://apis.data.go.kr/B551011/KorService2",
@@ -128,6 +140,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_KTO_API_KEYS", None,
             "Comma-separated TourAPI keys; rotated on quota. Required in live mode.", secret=True, group="kto"),
     Setting("WEATHER_FLICK_HTTP_TIMEOUT_S", "10", "Per-request timeout for the API clients, in seconds.",
+            _parse_float, group="kma"),
+    Setting("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", "4",
+            "Attempts per API request (transient errors are retried with exponential backoff and full jitter).",
+            _parse_int, group="kma"),
+    Setting("WEATHER_FLICK_HTTP_BACKOFF_S", "0.5",
+            "Base of the exponential backoff between attempts, in seconds (delay <= base * 2^attempt).",
             _parse_float, group="kma"),
 )
 

@@ -39,6 +39,15 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memory_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded-mode response cache is process-wide by design; each test starts empty."""
+    from weather_flick_batch.core.apiclient import InMemoryResponseCache
+    from weather_flick_batch.resources import api
+
+    monkeypatch.setattr(api, "_MEMORY_CACHE", InMemoryResponseCache())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
 def test_definitions_load_and_validate():
     assert isinstance(defs, dg.Definitions)
     dg.Definitions.validate_loadable(defs)
-    assert defs.resolve_job_def("refresh_everything") is not None
+    assert defs.resolve_job_def("refresh_reference") is not None
 
 
 def test_every_asset_explains_itself():

@@ -45,7 +45,7 @@ def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
         defs = build_definitions()
-        result = defs.resolve_job_def("refresh_everything").execute_in_process(instance=instance)
+        result = defs.resolve_job_def("refresh_reference").execute_in_process(instance=instance)
         assert result.success
         run_id = result.run_id
 

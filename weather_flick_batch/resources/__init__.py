@@ -12,6 +12,7 @@ from weather_flick_batch import settings
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.weather.resources import KmaResource
 
 
 def _secret(name: str, environ: Mapping[str, str]) -> Any:
@@ -38,4 +39,15 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         ),
         "redis": RedisResource(url=settings.get("WEATHER_FLICK_REDIS_URL", env)),
         "s3": S3StorageResource(**s3_kwargs),
+        "kma": KmaResource(
+            mode=settings.get("WEATHER_FLICK_KMA_MODE", env),
+            base_url=settings.get("WEATHER_FLICK_KMA_BASE_URL", env),
+            key_param=settings.get("WEATHER_FLICK_KMA_KEY_PARAM", env),
+            api_keys=_secret("WEATHER_FLICK_KMA_API_KEYS", env),
+            timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
+            max_points=settings.get("WEATHER_FLICK_KMA_MAX_POINTS", env),
+            max_concurrency=settings.get("WEATHER_FLICK_KMA_MAX_CONCURRENCY", env),
+            max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
+            backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
+        ),
     }

@@ -50,3 +50,128 @@ load_audit = sa.Table(
     sa.Column("written_at", AwareDateTime, nullable=False),
 )
 sa.Index("ix_load_audit_table_written", load_audit.c.table_name, load_audit.c.written_at)
+
+
+# --- weather (KMA) ---------------------------------------------------------------------------
+def _simulated_and_loaded() -> list[sa.Column]:
+    return [
+        sa.Column("simulated", sa.Boolean, nullable=False, comment="true when produced by the offline sample source"),
+        sa.Column("loaded_at", AwareDateTime, nullable=False),
+    ]
+
+
+forecast_points = sa.Table(
+    "forecast_points",
+    metadata,
+    sa.Column("point_id", sa.String(16), primary_key=True, comment="'nx_ny' of the KMA grid cell"),
+    sa.Column("nx", sa.Integer, nullable=False),
+    sa.Column("ny", sa.Integer, nullable=False),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("region_code", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, comment="province or destinations"),
+    sa.Column("destination_count", sa.Integer, nullable=False),
+    sa.Column("mid_land_reg_id", sa.String(8), nullable=False),
+    sa.Column("mid_ta_reg_id", sa.String(8), nullable=False),
+    sa.Column("updated_at", AwareDateTime, nullable=False),
+    sa.UniqueConstraint("nx", "ny", name="uq_forecast_points_cell"),
+)
+
+weather_nowcast = sa.Table(
+    "weather_nowcast",
+    metadata,
+    sa.Column("partition_hour", AwareDateTime, primary_key=True, comment="the hour this partition asked for"),
+    sa.Column("nx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("ny", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("base_time", AwareDateTime, nullable=False, comment="the observation hour KMA answered with"),
+    sa.Column("t1h_c", sa.Float),
+    sa.Column("rn1_mm", sa.Float),
+    sa.Column("reh_pct", sa.Float),
+    sa.Column("pty_code", sa.Integer),
+    sa.Column("wsd_ms", sa.Float),
+    sa.Column("vec_deg", sa.Float),
+    sa.Column("uuu_ms", sa.Float),
+    sa.Column("vvv_ms", sa.Float),
+    sa.Column("lgt_ka", sa.Float),
+    *_simulated_and_loaded(),
+)
+
+weather_short_range = sa.Table(
+    "weather_short_range",
+    metadata,
+    sa.Column("partition_issuance", AwareDateTime, primary_key=True, comment="the issuance this partition asked for"),
+    sa.Column("nx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("ny", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("valid_time", AwareDateTime, primary_key=True),
+    sa.Column("base_time", AwareDateTime, nullable=False, comment="the issuance KMA answered with"),
+    sa.Column("lead_hours", sa.Integer, nullable=False),
+    sa.Column("tmp_c", sa.Float),
+    sa.Column("tmn_c", sa.Float),
+    sa.Column("tmx_c", sa.Float),
+    sa.Column("pop_pct", sa.Float),
+    sa.Column("pty_code", sa.Integer),
+    sa.Column("pcp_mm", sa.Float),
+    sa.Column("sno_cm", sa.Float),
+    sa.Column("sky_code", sa.Integer),
+    sa.Column("reh_pct", sa.Float),
+    sa.Column("wsd_ms", sa.Float),
+    sa.Column("vec_deg", sa.Float),
+    sa.Column("uuu_ms", sa.Float),
+    sa.Column("vvv_ms", sa.Float),
+    sa.Column("wav_m", sa.Float),
+    *_simulated_and_loaded(),
+)
+
+weather_mid_land = sa.Table(
+    "weather_mid_land",
+    metadata,
+    sa.Column("partition_tm_fc", AwareDateTime, primary_key=True),
+    sa.Column("reg_id", sa.String(8), primary_key=True),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("tm_fc", AwareDateTime, nullable=False),
+    sa.Column("day_offset", sa.Integer, nullable=False),
+    sa.Column("rain_prob_am", sa.Float),
+    sa.Column("rain_prob_pm", sa.Float),
+    sa.Column("rain_prob", sa.Float),
+    sa.Column("sky_text_am", sa.String(40)),
+    sa.Column("sky_text_pm", sa.String(40)),
+    sa.Column("sky_text", sa.String(40)),
+    *_simulated_and_loaded(),
+)
+
+weather_mid_ta = sa.Table(
+    "weather_mid_ta",
+    metadata,
+    sa.Column("partition_tm_fc", AwareDateTime, primary_key=True),
+    sa.Column("reg_id", sa.String(8), primary_key=True),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("tm_fc", AwareDateTime, nullable=False),
+    sa.Column("day_offset", sa.Integer, nullable=False),
+    sa.Column("ta_min_c", sa.Float),
+    sa.Column("ta_max_c", sa.Float),
+    sa.Column("ta_min_low_c", sa.Float),
+    sa.Column("ta_min_high_c", sa.Float),
+    sa.Column("ta_max_low_c", sa.Float),
+    sa.Column("ta_max_high_c", sa.Float),
+    *_simulated_and_loaded(),
+)
+
+weather_daily_outlook = sa.Table(
+    "weather_daily_outlook",
+    metadata,
+    sa.Column("point_id", sa.String(16), primary_key=True),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("lead_days", sa.Integer, nullable=False),
+    sa.Column("tmax_c", sa.Float, nullable=False),
+    sa.Column("tmin_c", sa.Float, nullable=False),
+    sa.Column("rh_mean_pct", sa.Float),
+    sa.Column("cloud_pct", sa.Float, nullable=False),
+    sa.Column("pop_max_pct", sa.Float, nullable=False),
+    sa.Column("precip_mm", sa.Float, nullable=False),
+    sa.Column("wind_max_ms", sa.Float, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False, comment="short_range or mid_range: where each value came from"),
+    sa.Column("complete", sa.Boolean, nullable=False),
+    sa.Column("filled_fields", sa.String(120), comment="fields filled from the other source"),
+    sa.Column("as_of", AwareDateTime, nullable=False, comment="when the outlook was built"),
+    *_simulated_and_loaded(),
+)

@@ -43,7 +43,15 @@ class SchemaOutdatedError(WarehouseError):
 
 
 class WarehouseWriteError(WarehouseError):
-    """A write was rejected by the database; the transaction rolled back, earlier rows are intact."""
+    """A write was rejected by the database; the transaction rolled back, earlier rows are intact.
+
+    ``transient`` is True for connection-level failures worth retrying, False for writes the
+    database refused (constraints, bad data), which a retry would only repeat.
+    """
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 def _first_line(exc: BaseException) -> str:
@@ -61,10 +69,13 @@ def _write_errors(table: str):
         raise
     except Exception as exc:
         import psycopg2
+        import psycopg2.errors
 
         if isinstance(exc, (sa.exc.DBAPIError, psycopg2.Error)):
+            transient = isinstance(exc, (sa.exc.OperationalError, psycopg2.OperationalError)) and not isinstance(
+                getattr(exc, "orig", exc), psycopg2.errors.QueryCanceled)
             raise WarehouseWriteError(
-                f"writing {table} failed and was rolled back (earlier rows kept): {_first_line(exc)}"
+                f"writing {table} failed and was rolled back (earlier rows kept): {_first_line(exc)}", transient
             ) from exc
         raise
 

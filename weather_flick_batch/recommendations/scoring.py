@@ -1,0 +1,982 @@
+"""Weather-suitability scoring for destinations, grounded in the Holiday Climate Index (HCI).
+
+This module is deliberately Dagster-free (and free of any I/O): it is pure numpy/pandas so that it can be
+unit-tested, benchmarked and reused by any asset or script. ``docs/scoring.md`` is the user-facing
+description; this docstring is the short version.
+
+Pipeline, per (destination, date) row
+-------------------------------------
+1. **Facet ratings** on the HCI scale (0..10, a few table cells go negative), by piecewise-linear
+   interpolation of the published HCI rating tables (Scott et al. 2016; Rutty et al. 2020):
+
+   * ``tc_rating`` thermal comfort from the effective temperature
+     ``ET = Tmax - 0.4 * (Tmax - 10) * (1 - RH/100)`` (urban table, or the beach table with a 28-30 °C optimum);
+   * ``a_rating`` aesthetic from cloud cover % (urban optimum 11-20 %, beach optimum 15-25 %);
+   * ``p_rating`` precipitation, as an *expected* rating over the rain probability,
+     ``(1 - p) * 10 + p * P(amount if it rains)`` (see :func:`expected_precipitation_rating`);
+   * ``w_rating`` wind from km/h (= m/s x 3.6).
+
+2. **Profile** (facet weights, each set sums to 10 so the index lies on 0..100) chosen from the content type
+   and the coastal flag: ``urban`` 4/2/3/1 (HCI:Urban), ``beach`` 2/4/3/1 (HCI:Beach), ``outdoor_active``
+   3/1/4/2 (our variant for hiking/leisure/festivals).  ``hci = clip(sum(w * rating), 0, 100)``.
+
+3. **Weather sensitivity** ``s`` by content type (museum 0.3 ... tourist spot 1.0):
+   ``adjusted = NEUTRAL + s * (hci - NEUTRAL)``.
+
+4. **Confidence** ``c`` (0.95 at lead day 0 falling linearly to 0.50 at day 9, scaled down when inputs are
+   missing): ``score = c * adjusted + (1 - c) * NEUTRAL``.
+
+``NEUTRAL`` is 75: a good-but-not-ideal day, and exactly what a row with no weather at all scores.
+
+Missing inputs (NaN, None, +/-inf) never reach a score: a facet whose inputs are missing is rated at the
+neutral facet value 7.5 (= NEUTRAL / 10, so it pulls the index neither up nor down) and the missing share of
+the profile weight lowers the confidence.  Partially missing facets use a stated fallback (see
+:func:`score_frame`).
+
+Public API: :func:`score_frame` (vectorised), :func:`score_row_reference` (pure-Python per-row oracle of the
+same formula), the facet rating functions, :data:`WORKED_EXAMPLES` and :func:`worked_examples_table`.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "A_BEACH_ANCHORS",
+    "A_URBAN_ANCHORS",
+    "CONTENT_TYPE_SENSITIVITY",
+    "GRADE_BANDS",
+    "INPUT_COLUMNS",
+    "NEUTRAL_SCORE",
+    "OUTPUT_COLUMNS",
+    "PRECIP_BASES",
+    "PROFILE_WEIGHTS",
+    "PROFILES",
+    "P_ANCHORS",
+    "TC_BEACH_ANCHORS",
+    "TC_URBAN_ANCHORS",
+    "WORKED_EXAMPLES",
+    "W_ANCHORS",
+    "aesthetic_rating",
+    "confidence_for",
+    "effective_temperature",
+    "expected_precipitation_rating",
+    "grade_for",
+    "precipitation_rating",
+    "profile_for",
+    "reference_tables_markdown",
+    "score_frame",
+    "score_row_reference",
+    "sensitivity_for",
+    "thermal_comfort_rating",
+    "wind_rating",
+    "worked_examples_table",
+]
+
+Anchors = tuple[tuple[float, float], ...]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rating tables as anchor points (x, rating), interpolated linearly and held flat beyond both ends.
+#
+# TC, A and W tables have integer-wide bands ("23-25 °C -> 10").  Each band contributes an anchor at *both*
+# ends, so the published rating is reproduced exactly at every integer the table covers and the 1-unit gaps
+# between bands are linear ramps: continuous, and monotonic wherever the table is.
+# The precipitation table has half-open mm bands ("3 to < 6 -> 8"), so it is anchored at band midpoints,
+# the usual unbiased way to linearise a step table; the 0-mm cell stays exact so dry days rate 10.
+# Cells marked ~ in the reference (disputed between implementations) are noted inline.
+# ---------------------------------------------------------------------------------------------------------------
+
+TC_URBAN_ANCHORS: Final[Anchors] = (
+    (-6, 1), (-5, 2), (-1, 2), (0, 3), (6, 3), (7, 4), (10, 4), (11, 5), (14, 5), (15, 6), (17, 6),
+    (18, 7), (19, 7), (20, 9), (22, 9), (23, 10), (25, 10), (26, 9), (27, 8), (28, 8), (29, 7), (30, 7),
+    (31, 6), (32, 6), (33, 5), (34, 5), (35, 4), (36, 4), (37, 2), (38, 2), (39, 0),
+)  # fmt: skip
+"""HCI:Urban thermal comfort, ET °C -> rating (<= -6 °C: 1, >= 39 °C: 0)."""
+
+TC_BEACH_ANCHORS: Final[Anchors] = (
+    (14, -1), (15, 0), (16, 1), (18, 3), (20, 5), (23, 7), (25, 7), (26, 9), (27, 9), (28, 10), (30, 10),
+    (31, 9), (32, 9), (34, 7), (35, 5), (36, 5), (37, 3), (38, 3), (39, 1), (40, 0),
+)  # fmt: skip
+"""HCI:Beach thermal comfort, ET °C -> rating.
+
+From the reference: 10 at 28-30, 9 at 26-27 and 31-32, 7 at 23-25 and 34.  Project choices (the reference
+gives none, ~): 2 points per °C below 20 °C down to 0 at 15 °C and -1 at <= 14 °C ("falls steeply below 20,
+negative below 15"); above 34 °C the urban table's hot-side steps shifted one degree warmer, reaching 0 at 40.
+"""
+
+A_URBAN_ANCHORS: Final[Anchors] = (
+    (0, 8), (1, 9), (10, 9), (11, 10), (20, 10), (21, 9), (30, 9), (31, 8), (40, 8), (41, 7), (50, 7),
+    (51, 6), (60, 6), (61, 5), (70, 5), (71, 4), (80, 4), (81, 3), (90, 3), (91, 2), (99, 2), (100, 1),
+)  # fmt: skip
+"""HCI:Urban aesthetic, cloud cover % -> rating."""
+
+A_BEACH_ANCHORS: Final[Anchors] = (
+    (0, 9), (14, 9), (15, 10), (25, 10), (26, 9), (35, 9), (36, 8), (45, 8), (46, 7), (55, 7), (56, 6),
+    (65, 6), (66, 5), (75, 5), (76, 4), (85, 4), (86, 3), (95, 3), (96, 2), (99, 2), (100, 1),
+)  # fmt: skip
+"""HCI:Beach aesthetic, cloud cover % -> rating.
+
+The reference gives only the 15-25 % optimum (10).  Project choice (~): the urban table's 10-point steps
+moved 5 points later so they start after the beach optimum, and a cloudless sky rates 9 (sun is what beach
+visitors come for; the urban table's "0 % -> 8" glare penalty is not carried over).
+"""
+
+P_ANCHORS: Final[Anchors] = (
+    (0, 10), (1.5, 9), (4.5, 8), (7.5, 5), (10.5, 2), (12, 0), (25, 0), (30, -1),
+)  # fmt: skip
+"""HCI precipitation, mm/day -> rating (both HCI variants).
+
+0 mm: 10 (exact); band midpoints of ">0 to <3" (9), "3 to <6" (8), "6 to <9" (5), "9 to <12" (2); the closed
+12-25 mm band is held at 0; "> 25 mm: -1" (~) is reached at 30 mm so the curve stays continuous.
+"""
+
+W_ANCHORS: Final[Anchors] = (
+    (0, 8), (1, 10), (9, 10), (10, 9), (19, 9), (20, 8), (29, 8), (30, 6), (39, 6), (40, 3), (49, 3),
+    (50, 0), (70, 0), (71, -10),
+)  # fmt: skip
+"""HCI wind, km/h -> rating.  Calm (0 km/h) rates 8 (~) and > 70 km/h rates -10 (~), both kept as published.
+
+Applied to the daily *maximum* of KMA's hourly mean wind (WSD), which is conservative compared with the
+daily mean the index was built on.
+"""
+
+
+def _arrays(anchors: Anchors) -> tuple[np.ndarray, np.ndarray]:
+    xs = np.array([a[0] for a in anchors], dtype=np.float64)
+    ys = np.array([a[1] for a in anchors], dtype=np.float64)
+    # np.interp silently misbehaves on unsorted abscissae: fail at import instead.
+    assert np.all(np.diff(xs) > 0), "rating-table anchors must be strictly increasing"
+    return xs, ys
+
+
+_TC_URBAN = _arrays(TC_URBAN_ANCHORS)
+_TC_BEACH = _arrays(TC_BEACH_ANCHORS)
+_A_URBAN = _arrays(A_URBAN_ANCHORS)
+_A_BEACH = _arrays(A_BEACH_ANCHORS)
+_P = _arrays(P_ANCHORS)
+_W = _arrays(W_ANCHORS)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Model constants (all documented in docs/scoring.md).
+# ---------------------------------------------------------------------------------------------------------------
+
+NEUTRAL_SCORE: Final[float] = 75.0
+"""Good-but-not-ideal day: the sensitivity baseline, the shrinkage target and the no-information score."""
+NEUTRAL_FACET: Final[float] = NEUTRAL_SCORE / 10.0
+"""Rating given to a facet whose inputs are missing: weights sum to 10, so all-neutral facets give NEUTRAL."""
+RATING_MAX: Final[float] = 10.0
+
+FACETS: Final[tuple[str, ...]] = ("tc", "a", "p", "w")
+PROFILES: Final[tuple[str, ...]] = ("urban", "beach", "outdoor_active")
+PROFILE_WEIGHTS: Final[Mapping[str, tuple[float, float, float, float]]] = {
+    "urban": (4.0, 2.0, 3.0, 1.0),  # HCI:Urban, cities and sightseeing
+    "beach": (2.0, 4.0, 3.0, 1.0),  # HCI:Beach, sunshine matters most
+    "outdoor_active": (3.0, 1.0, 4.0, 2.0),  # our variant: rain and wind spoil hikes, events and sports most
+}
+_URBAN, _BEACH, _OUTDOOR = 0, 1, 2
+_WEIGHTS = np.array([PROFILE_WEIGHTS[p] for p in PROFILES], dtype=np.float64)  # (3 profiles, 4 facets)
+assert np.allclose(_WEIGHTS.sum(axis=1), 10.0), "profile weights must sum to 10 so the index is on 0..100"
+
+CONTENT_TYPE_SENSITIVITY: Final[Mapping[int, float]] = {
+    12: 1.0,  # tourist spot: mostly outdoors
+    14: 0.3,  # cultural facility (museum, gallery): indoors, but you still walk there
+    15: 0.9,  # festival: outdoor events, sometimes with tents/stages
+    25: 1.0,  # travel course: walking/driving routes
+    28: 1.0,  # leisure/sports
+    32: 0.4,  # lodging: the stay is indoors, the trip around it is not
+    38: 0.2,  # shopping: malls and markets, largely covered
+    39: 0.25,  # restaurant
+}
+DEFAULT_SENSITIVITY: Final[float] = 1.0
+"""Unknown content types get the published HCI unchanged."""
+
+_OUTDOOR_ACTIVE_TYPES: Final[frozenset[int]] = frozenset({15, 25, 28})
+_COASTAL_TO_BEACH_TYPES: Final[frozenset[int]] = frozenset({12, 28})
+
+CONFIDENCE_DAY0: Final[float] = 0.95
+CONFIDENCE_STEP_PER_DAY: Final[float] = 0.05
+MAX_LEAD_DAYS: Final[float] = 9.0  # 0.95 - 9 * 0.05 = 0.50 at day 9 (and beyond)
+MISSING_CONFIDENCE_PENALTY: Final[float] = 0.5
+"""Confidence is multiplied by ``1 - 0.5 * missing_weight_share`` (all inputs missing halves it)."""
+PARTIAL_MISSING: Final[float] = 0.25
+"""Missing share of a facet that still has a fallback: RH missing (TC), pop or amount missing (P)."""
+
+PRECIP_BASES: Final[tuple[str, ...]] = ("if_rain", "expected")
+"""What ``precip_mm`` means (see :func:`expected_precipitation_rating`): the day's amount *if it rains*
+(default; what a sum of KMA short-range PCP is), or the unconditional *expected* amount (pop-weighted)."""
+WET_DAY_MIN_MM: Final[float] = 1.0
+"""If it rains, at least 1 mm (the ETCCDI wet-day threshold): rain chance counts even with 0 mm forecast."""
+POP_FLOOR: Final[float] = 0.10
+"""``expected`` basis: smallest probability divided by when turning an expected amount into an amount-if-rain."""
+RAIN_GIVEN_CAP_MM: Final[float] = 50.0
+"""``expected`` basis: cap on the implied amount-if-rain. The P table is flat (-1) from 30 mm, so the cap never
+changes a rating; it bounds the intensities a tiny pop would imply (5 mm at 10 % -> 50 mm, not 500 mm at 1 %)."""
+WET_DAY_AMOUNT_MM: Final[float] = 10.0
+"""Assumed amount-given-rain when only the rain probability is known (KMA medium-range gives pop only);
+about the Korean mean precipitation per wet day."""
+
+# Physically plausible clip ranges: data quality is checked elsewhere, scoring must be total.
+_CLIP: Final[Mapping[str, tuple[float, float]]] = {
+    "tmax_c": (-60.0, 60.0),
+    "tmin_c": (-60.0, 60.0),
+    "rh_mean_pct": (0.0, 100.0),
+    "cloud_pct": (0.0, 100.0),
+    "pop_max_pct": (0.0, 100.0),
+    "precip_mm": (0.0, 1000.0),
+    "wind_max_ms": (0.0, 100.0),
+}
+
+GRADE_BANDS: Final[tuple[tuple[float, str], ...]] = (
+    (90.0, "ideal"),
+    (80.0, "excellent"),
+    (70.0, "very good"),
+    (60.0, "good"),
+    (50.0, "acceptable"),
+    (40.0, "marginal"),
+    (-math.inf, "unacceptable"),
+)
+"""HCI bands, best first.  ``grade_rank`` is 6 for ideal down to 0 for unacceptable (higher is better)."""
+_GRADE_EDGES = np.array([40.0, 50.0, 60.0, 70.0, 80.0, 90.0])
+_GRADE_NAMES = np.array([name for _, name in reversed(GRADE_BANDS)], dtype=object)  # index = rank
+
+REASON_MIN_POINTS: Final[float] = 2.0
+"""A facet is named as a penalty only if it costs at least this many points of the final score."""
+POSITIVE_MIN_RANK: Final[int] = 5  # grade_rank 5 = "excellent" or better
+POSITIVE_MIN_RATING: Final[float] = 9.0
+DRY_MIN_RATING: Final[float] = 9.5
+LEAD_REASON_MIN_DAYS: Final[int] = 4
+
+INPUT_COLUMNS: Final[tuple[str, ...]] = (
+    "content_type_id", "coastal", "lead_days", "tmax_c", "tmin_c", "rh_mean_pct", "cloud_pct", "pop_max_pct",
+    "precip_mm", "wind_max_ms",
+)  # fmt: skip
+OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
+    "score", "grade", "grade_rank", "confidence", "profile", "reasons", "tc_rating", "a_rating", "p_rating",
+    "w_rating",
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Facet rating functions (vectorised; NaN in -> NaN out, the scorer substitutes the neutral rating).
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _interp(x: np.ndarray, table: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return np.interp(x, table[0], table[1])
+
+
+def effective_temperature(tmax_c: np.ndarray, rh_pct: np.ndarray) -> np.ndarray:
+    """HCI effective temperature ``Tmax - 0.4 (Tmax - 10)(1 - RH/100)`` (°C).
+
+    Dry air makes heat more bearable (and cold slightly less so); at RH 100 % ET equals Tmax.
+    """
+    tmax = np.asarray(tmax_c, dtype=np.float64)
+    rh = np.asarray(rh_pct, dtype=np.float64)
+    return tmax - 0.4 * (tmax - 10.0) * (1.0 - rh / 100.0)
+
+
+def thermal_comfort_rating(et_c: np.ndarray, beach: np.ndarray | bool = False) -> np.ndarray:
+    """TC rating from effective temperature: HCI:Urban table, or HCI:Beach where ``beach`` is true."""
+    et = np.asarray(et_c, dtype=np.float64)
+    return np.where(beach, _interp(et, _TC_BEACH), _interp(et, _TC_URBAN))
+
+
+def aesthetic_rating(cloud_pct: np.ndarray, beach: np.ndarray | bool = False) -> np.ndarray:
+    """A rating from cloud cover %: urban optimum 11-20 %, beach optimum 15-25 %."""
+    cloud = np.asarray(cloud_pct, dtype=np.float64)
+    return np.where(beach, _interp(cloud, _A_BEACH), _interp(cloud, _A_URBAN))
+
+
+def precipitation_rating(mm: np.ndarray) -> np.ndarray:
+    """P rating for a *known* daily amount (mm): the HCI table, 10 at 0 mm, -1 from 30 mm."""
+    return _interp(np.asarray(mm, dtype=np.float64), _P)
+
+
+def wind_rating(kmh: np.ndarray) -> np.ndarray:
+    """W rating from wind speed in km/h (callers convert m/s x 3.6)."""
+    return _interp(np.asarray(kmh, dtype=np.float64), _W)
+
+
+# Penalty per mm r(x) = (10 - P(x)) / x is monotone between consecutive P anchors (it has the form A/x + B),
+# so its minimum over an interval is at an end or at an anchor inside: these are the candidates.
+_P_INNER_ANCHORS: Final[tuple[float, ...]] = tuple(float(x) for x, _ in P_ANCHORS if x > 0)
+
+
+def _penalty_per_mm(x: np.ndarray) -> np.ndarray:
+    return (RATING_MAX - precipitation_rating(x)) / x
+
+
+def expected_precipitation_rating(
+    pop_pct: np.ndarray, precip_mm: np.ndarray, basis: str = "if_rain"
+) -> np.ndarray:
+    """Expected P rating from a rain probability (%) and a daily amount (mm), both known.
+
+    With ``p = pop / 100`` and ``P(.)`` the HCI precipitation table (``P(0 mm) = 10``), the rating is the
+    expected HCI rating over "it stays dry" and "it rains":  ``E = (1 - p) * 10 + p * P(a)``, where ``a`` is the
+    amount if it rains, at least 1 mm (so a rain chance costs something even when 0 mm is forecast).
+
+    * ``basis="if_rain"`` (default): ``precip_mm`` *is* the amount if it rains, ``a = max(precip_mm, 1)``.
+      ``E`` is linear in ``p`` with slope ``P(a) - 10 < 0``: strictly lower for every extra % of rain chance,
+      lower for more rain, 10 only when ``p = 0``, and exactly the HCI table when ``p = 1``.
+    * ``basis="expected"``: ``precip_mm`` is the unconditional expectation ``m``, so
+      ``a = clip(m / max(p, 0.10), 1, 50)`` (the brief's rule), followed by a **monotone envelope**
+      ``max over q in [p, 1] of E(q)`` at the same ``m``.  Without it, because the HCI table penalises heavy rain
+      more than proportionally, a *higher* probability of lighter rain can score better at the same expected
+      amount (3 mm: 50 % -> 8.25, 70 % -> 8.65).  The envelope restores "more rain chance is never better"
+      and equals ``E`` where ``E`` is already monotone (always at ``p = 0`` and ``p = 1``), but it is only
+      non-increasing: over some ranges the rating is flat in ``p`` (5 mm expected rates 7.5 from 30 % to
+      100 %).  In the interior ``q = m / x``, so ``E = 10 - m * r(x)`` with the penalty per mm
+      ``r(x) = (10 - P(x)) / x``; the envelope minimises ``r`` over an ``x`` interval exactly, from the anchors.
+
+    NaN propagates; :func:`score_frame` handles a missing pop or amount before calling this.
+    """
+    if basis not in PRECIP_BASES:
+        raise ValueError(f"basis must be one of {PRECIP_BASES}, got {basis!r}")
+    if basis == "if_rain":
+        p = np.clip(np.asarray(pop_pct, dtype=np.float64) / 100.0, 0.0, 1.0)
+        a = np.maximum(np.asarray(precip_mm, dtype=np.float64), WET_DAY_MIN_MM)
+        return (1.0 - p) * RATING_MAX + p * precipitation_rating(a)
+    return _expected_basis_rating(pop_pct, precip_mm)
+
+
+def _expected_basis_rating(pop_pct: np.ndarray, precip_mm: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(pop_pct, dtype=np.float64) / 100.0, 0.0, 1.0)
+    m = np.maximum(np.asarray(precip_mm, dtype=np.float64), 0.0)
+    q = np.maximum(p, POP_FLOOR)
+    given_rain = m / q
+    raw = (1.0 - p) * RATING_MAX + p * precipitation_rating(np.clip(given_rain, WET_DAY_MIN_MM, RAIN_GIVEN_CAP_MM))
+
+    # Interior x range reachable from q in [max(p, floor), 1]: x = m/q in [m, m/q_p], clipped to [1, 50] mm.
+    x_lo = np.maximum(m, WET_DAY_MIN_MM)
+    x_hi = np.minimum(given_rain, RAIN_GIVEN_CAP_MM)
+    interior = x_lo <= x_hi  # false when m == 0 (x_hi = 0 < 1 mm)
+    x_hi_safe = np.maximum(x_hi, WET_DAY_MIN_MM)  # keep r() finite on rows that are masked out anyway
+    r_min = np.minimum(_penalty_per_mm(x_lo), _penalty_per_mm(x_hi_safe))
+    for anchor in _P_INNER_ANCHORS:
+        r_a = (RATING_MAX - float(np.interp(anchor, _P[0], _P[1]))) / anchor
+        inside = (x_lo <= anchor) & (anchor <= x_hi)
+        r_min = np.where(inside, np.minimum(r_min, r_a), r_min)
+    envelope = RATING_MAX - m * r_min
+    return np.where(interior, np.maximum(raw, envelope), raw)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Profile, sensitivity, confidence, grade
+# ---------------------------------------------------------------------------------------------------------------
+
+_LUT_SIZE = 100  # content type ids are two-digit codes
+_SENSITIVITY_LUT = np.full(_LUT_SIZE, DEFAULT_SENSITIVITY)
+for _ct, _s in CONTENT_TYPE_SENSITIVITY.items():
+    _SENSITIVITY_LUT[_ct] = _s
+_OUTDOOR_LUT = np.zeros(_LUT_SIZE, dtype=bool)
+_OUTDOOR_LUT[list(_OUTDOOR_ACTIVE_TYPES)] = True
+_COASTAL_BEACH_LUT = np.zeros(_LUT_SIZE, dtype=bool)
+_COASTAL_BEACH_LUT[list(_COASTAL_TO_BEACH_TYPES)] = True
+
+
+def _content_type_index(content_type_id: np.ndarray) -> np.ndarray:
+    """Index into the content-type lookup tables; 0 (a non-type) for unknown, NaN or fractional ids."""
+    ct = np.asarray(content_type_id, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(ct) & (ct >= 1) & (ct < _LUT_SIZE) & (ct == np.round(ct))
+    return np.where(ok, ct, 0).astype(np.intp)
+
+
+def _profile_codes(ct_index: np.ndarray, coastal: np.ndarray) -> np.ndarray:
+    beach = coastal & _COASTAL_BEACH_LUT[ct_index]
+    return np.where(beach, _BEACH, np.where(_OUTDOOR_LUT[ct_index], _OUTDOOR, _URBAN))
+
+
+def profile_for(content_type_id: Any, coastal: bool) -> str:
+    """Profile name for one destination: 12/28 coastal -> beach; 15, 25, 28 -> outdoor_active; else urban."""
+    ct = _ct_int(content_type_id)
+    if coastal and ct in _COASTAL_TO_BEACH_TYPES:
+        return "beach"
+    if ct in _OUTDOOR_ACTIVE_TYPES:
+        return "outdoor_active"
+    return "urban"
+
+
+def sensitivity_for(content_type_id: Any) -> float:
+    """Weather sensitivity in [0, 1] for a content type (1.0 for unknown types)."""
+    return CONTENT_TYPE_SENSITIVITY.get(_ct_int(content_type_id), DEFAULT_SENSITIVITY)
+
+
+def confidence_for(lead_days: Any, missing_weight_share: float = 0.0) -> float:
+    """Forecast confidence: 0.95 at day 0, -0.05 a day to 0.50 at day 9, times ``1 - 0.5 * missing share``.
+
+    Unknown lead is treated as the least certain (day 9).
+    """
+    lead = _finite_or_none(lead_days)
+    lead = MAX_LEAD_DAYS if lead is None else min(max(lead, 0.0), MAX_LEAD_DAYS)
+    lead_confidence = CONFIDENCE_DAY0 - CONFIDENCE_STEP_PER_DAY * lead
+    return lead_confidence * (1.0 - MISSING_CONFIDENCE_PENALTY * missing_weight_share)
+
+
+def grade_for(score: float) -> tuple[str, int]:
+    """(grade, grade_rank) of a score already rounded the way it is reported."""
+    for rank, (lower, name) in zip(range(len(GRADE_BANDS) - 1, -1, -1), GRADE_BANDS, strict=True):
+        if score >= lower:
+            return name, rank
+    raise AssertionError("unreachable: the last band is open below")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reasons: machine-readable short strings.  Lookup tables keep string building vectorised (fancy indexing).
+# ---------------------------------------------------------------------------------------------------------------
+
+REASON_INDOORS: Final[str] = "mostly indoors"
+REASON_NO_WEATHER: Final[str] = "no weather data"
+
+
+class _Vocab:
+    """Every reason string the scorer can emit, addressed by an integer code.
+
+    Reasons are computed as small integer codes with numpy and only turned into strings at the very end, so
+    no per-row string formatting happens (numbers are rounded to integers, so the vocabulary is finite).
+    """
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+
+    def block(self, items: Sequence[str]) -> int:
+        offset = len(self.strings)
+        self.strings.extend(items)
+        return offset
+
+
+_ET_MIN, _ET_MAX = -70, 70  # ET of clipped inputs stays within about -32..60 °C
+_vocab = _Vocab()
+_V_ET = _vocab.block([f"feels like {t} °C" for t in range(_ET_MIN, _ET_MAX + 1)])
+_V_POP = _vocab.block([f"rain {v} %" for v in range(0, 101)])
+_V_MM = _vocab.block([f"rain {v} mm" for v in range(0, 1001)])
+_V_KMH = _vocab.block([f"wind {v} km/h" for v in range(0, 361)])
+_V_LEAD = _vocab.block([f"forecast {v} days ahead" for v in range(0, 10)])
+_V_CLOUD = _vocab.block(["overcast", "cloudy", "cloudless"])  # cloud >= 70 %, > 20 %, else
+_V_MISSING = _vocab.block(["no temperature data", "no cloud data", "no rain data", "no wind data"])  # by facet
+_V_POSITIVE = _vocab.block(["ideal temperature", "sunny", "dry", "light wind"])  # by facet
+_V_INDOORS = _vocab.block([REASON_INDOORS])
+_V_NO_WEATHER = _vocab.block([REASON_NO_WEATHER])
+_VOCAB = np.array(_vocab.strings, dtype=object)
+
+
+def _lut_index(values: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Round half away from zero and clip into a lookup block's range (NaN -> lo; callers mask it)."""
+    v = np.nan_to_num(values, nan=0.0)
+    rounded = np.sign(v) * np.floor(np.abs(v) + 0.5)
+    return (np.clip(rounded, lo, hi) - lo).astype(np.int32)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Vectorised scorer
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """Float64 copy of a weather column with +/-inf turned into NaN and values clipped to plausible ranges."""
+    values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = np.where(np.isfinite(values), values, np.nan)
+    lo, hi = _CLIP[name]
+    return np.clip(values, lo, hi)  # np.clip keeps NaN
+
+
+def score_frame(df: pd.DataFrame, *, decimals: int | None = 1, precip_basis: str = "if_rain") -> pd.DataFrame:
+    """Score every (destination, date) row of ``df``; return a copy with the score columns added.
+
+    Required columns: :data:`INPUT_COLUMNS` (``tmin_c`` is carried through but not used: HCI rates daytime
+    comfort from the maximum temperature).  Weather values may be NaN/None/inf (treated as missing) or out
+    of range (clipped to plausible bounds).  Unknown content types score with the published HCI:Urban at
+    full sensitivity.
+
+    ``precip_basis`` says what ``precip_mm`` means: ``"if_rain"`` (default) the day's amount if it rains, or
+    ``"expected"`` the pop-weighted expectation; see :func:`expected_precipitation_rating`.
+
+    Missing-input rule (no NaN ever reaches a score):
+
+    * ``tmax_c`` missing: TC = 7.5 (neutral).  ``rh_mean_pct`` missing: ET = Tmax (the humidity correction
+      vanishes), a quarter of the TC weight counts as missing.
+    * ``cloud_pct`` missing: A = 7.5.  ``wind_max_ms`` missing: W = 7.5.
+    * ``pop_max_pct`` and ``precip_mm`` both missing: P = 7.5.  Pop only (KMA medium range): the amount if it
+      rains is the wet-day mean 10 mm, ``P = (1 - p) 10 + p P(10 mm)``.  Amount only: the amount is taken as
+      certain, ``P = P(mm)`` (how HCI itself rates observed rain).  Either half missing counts as a quarter
+      of the P weight.
+    * ``confidence *= 1 - 0.5 * (missing weight / 10)``; unknown ``lead_days`` counts as day 9.
+
+    Added columns (:data:`OUTPUT_COLUMNS`): ``score`` (0..100, rounded to ``decimals``; ``None`` keeps full
+    precision), ``grade`` and ``grade_rank`` (from the reported score), ``confidence``, ``profile``,
+    ``reasons`` (list of short strings), and the facet ratings ``tc_rating``, ``a_rating``, ``p_rating``,
+    ``w_rating`` as used (neutral where missing).
+    """
+    if precip_basis not in PRECIP_BASES:
+        raise ValueError(f"precip_basis must be one of {PRECIP_BASES}, got {precip_basis!r}")
+    missing_cols = [c for c in INPUT_COLUMNS if c not in df.columns]
+    if missing_cols:
+        # Fail loudly: a misspelt column would otherwise silently score as "no data" (75) everywhere.
+        raise ValueError(f"score_frame: missing input columns {missing_cols}")
+    n = len(df)
+
+    # --- inputs -------------------------------------------------------------------------------------------
+    ct_raw = pd.to_numeric(df["content_type_id"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    ct_index = _content_type_index(ct_raw)
+    coastal = df["coastal"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    lead = pd.to_numeric(df["lead_days"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    lead = np.where(np.isfinite(lead), np.clip(lead, 0.0, MAX_LEAD_DAYS), MAX_LEAD_DAYS)
+    tmax = _column(df, "tmax_c")
+    rh = _column(df, "rh_mean_pct")
+    cloud = _column(df, "cloud_pct")
+    pop = _column(df, "pop_max_pct")
+    mm = _column(df, "precip_mm")
+    wind_kmh = _column(df, "wind_max_ms") * 3.6
+
+    has_tmax, has_rh, has_cloud = ~np.isnan(tmax), ~np.isnan(rh), ~np.isnan(cloud)
+    has_pop, has_mm, has_wind = ~np.isnan(pop), ~np.isnan(mm), ~np.isnan(wind_kmh)
+
+    profile = _profile_codes(ct_index, coastal)
+    beach = profile == _BEACH
+    sensitivity = _SENSITIVITY_LUT[ct_index]
+
+    # --- facets -------------------------------------------------------------------------------------------
+    et = np.where(has_rh, effective_temperature(tmax, rh), tmax)
+    tc = np.where(has_tmax, thermal_comfort_rating(et, beach), NEUTRAL_FACET)
+    a = np.where(has_cloud, aesthetic_rating(cloud, beach), NEUTRAL_FACET)
+    p_both = expected_precipitation_rating(np.where(has_pop, pop, 0.0), np.where(has_mm, mm, 0.0), precip_basis)
+    prob = np.where(has_pop, pop, 0.0) / 100.0
+    p_pop_only = (1.0 - prob) * RATING_MAX + prob * float(precipitation_rating(np.float64(WET_DAY_AMOUNT_MM)))
+    p_mm_only = precipitation_rating(np.where(has_mm, mm, 0.0))
+    p = np.select(
+        [has_pop & has_mm, has_pop, has_mm], [p_both, p_pop_only, p_mm_only], default=NEUTRAL_FACET
+    )
+    w = np.where(has_wind, wind_rating(wind_kmh), NEUTRAL_FACET)
+    ratings = np.column_stack([tc, a, p, w]) if n else np.zeros((0, 4))
+
+    # --- index, sensitivity, confidence -------------------------------------------------------------------
+    weights = _WEIGHTS[profile]  # (n, 4)
+    hci = np.clip((weights * ratings).sum(axis=1), 0.0, 100.0)
+    adjusted = NEUTRAL_SCORE + sensitivity * (hci - NEUTRAL_SCORE)
+
+    missing_frac = np.column_stack(
+        [
+            np.where(has_tmax, np.where(has_rh, 0.0, PARTIAL_MISSING), 1.0),
+            np.where(has_cloud, 0.0, 1.0),
+            np.where(has_pop & has_mm, 0.0, np.where(has_pop | has_mm, PARTIAL_MISSING, 1.0)),
+            np.where(has_wind, 0.0, 1.0),
+        ]
+    ) if n else np.zeros((0, 4))  # fmt: skip
+    missing_share = (weights * missing_frac).sum(axis=1) / 10.0
+    lead_conf = CONFIDENCE_DAY0 - CONFIDENCE_STEP_PER_DAY * lead
+    confidence = lead_conf * (1.0 - MISSING_CONFIDENCE_PENALTY * missing_share)
+
+    score = np.clip(confidence * adjusted + (1.0 - confidence) * NEUTRAL_SCORE, 0.0, 100.0)
+    reported = np.round(score, decimals) if decimals is not None else score
+    grade_rank = np.searchsorted(_GRADE_EDGES, reported, side="right").astype(np.int64)
+    grade = _GRADE_NAMES[grade_rank]
+
+    # --- reasons ------------------------------------------------------------------------------------------
+    reasons = _reasons(
+        ratings=ratings, weights=weights, confidence=confidence, sensitivity=sensitivity, hci=hci,
+        adjusted=adjusted, grade_rank=grade_rank, lead=lead, et=et, cloud=cloud, pop=pop, mm=mm,
+        wind_kmh=wind_kmh, observed=(has_tmax, has_cloud, has_pop | has_mm, has_wind), has_pop=has_pop,
+    )  # fmt: skip
+
+    out = df.copy()
+    out["score"] = reported
+    out["grade"] = pd.Series(grade, index=df.index, dtype=object)
+    out["grade_rank"] = grade_rank
+    # Confidence is reported to 3 decimals (0.95 - 0.05 x 1 is 0.8999999999999999 in binary floating point).
+    out["confidence"] = np.round(confidence, 3) if decimals is not None else confidence
+    out["profile"] = pd.Series(np.array(PROFILES, dtype=object)[profile], index=df.index, dtype=object)
+    out["reasons"] = pd.Series(reasons, index=df.index, dtype=object)
+    out["tc_rating"] = tc
+    out["a_rating"] = a
+    out["p_rating"] = p
+    out["w_rating"] = w
+    return out
+
+
+def _reasons(
+    *,
+    ratings: np.ndarray,
+    weights: np.ndarray,
+    confidence: np.ndarray,
+    sensitivity: np.ndarray,
+    hci: np.ndarray,
+    adjusted: np.ndarray,
+    grade_rank: np.ndarray,
+    lead: np.ndarray,
+    et: np.ndarray,
+    cloud: np.ndarray,
+    pop: np.ndarray,
+    mm: np.ndarray,
+    wind_kmh: np.ndarray,
+    observed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    has_pop: np.ndarray,
+) -> list[list[str]]:
+    """Per-row reason lists, computed as integer codes with numpy masks.
+
+    Order: up to 3 penalties (facets costing >= 2 points of the final score, most expensive first), then up to
+    2 positives when the grade is excellent or better (facets rated >= 9, or >= 9.5 for rain, biggest weighted
+    contribution first), then "mostly indoors" and "forecast N days ahead" (N >= 4) when those moved the score
+    by >= 2 points.  A facet without inputs is named "no ... data"; with no inputs at all, only "no weather data".
+
+    Only the last step touches rows one by one: rows are grouped by how many reasons they have, each group is
+    turned into lists of strings by one ``ndarray.tolist()``, and the groups are put back in row order.
+    """
+    n = len(hci)
+    if n == 0:
+        return []
+    cost = (confidence * sensitivity)[:, None] * weights * (RATING_MAX - ratings)  # final-score points lost
+
+    obs_tc, obs_a, obs_p, obs_w = observed
+    cloud_cat = np.where(cloud >= 70.0, 0, np.where(cloud > 20.0, 1, 2))
+    rain_code = np.where(obs_p, _V_MM + _lut_index(mm, 0, 1000), _V_MISSING + 2)  # amount when pop is missing
+    facet_codes = np.column_stack(
+        [
+            np.where(obs_tc, _V_ET + _lut_index(et, _ET_MIN, _ET_MAX), _V_MISSING + 0),
+            np.where(obs_a, _V_CLOUD + cloud_cat, _V_MISSING + 1),
+            np.where(has_pop, _V_POP + _lut_index(pop, 0, 100), rain_code),
+            np.where(obs_w, _V_KMH + _lut_index(wind_kmh, 0, 360), _V_MISSING + 3),
+        ]
+    )
+    order = np.argsort(-cost, axis=1, kind="stable")[:, :3]
+    pen_codes = np.take_along_axis(facet_codes, order, axis=1)
+    pen_ok = np.take_along_axis(cost, order, axis=1) >= REASON_MIN_POINTS
+
+    observed_mat = np.column_stack(observed)
+    good = ratings >= np.array([POSITIVE_MIN_RATING, POSITIVE_MIN_RATING, DRY_MIN_RATING, POSITIVE_MIN_RATING])
+    pos_ok_all = good & observed_mat & (grade_rank >= POSITIVE_MIN_RANK)[:, None]
+    pos_order = np.argsort(-(weights * ratings), axis=1, kind="stable")
+    pos_ok = np.take_along_axis(pos_ok_all, pos_order, axis=1)
+    pos_ok &= np.cumsum(pos_ok, axis=1) <= 2  # the first two qualifying facets in contribution order
+    pos_codes = _V_POSITIVE + pos_order
+
+    indoor_ok = (hci < NEUTRAL_SCORE) & (confidence * (1.0 - sensitivity) * (NEUTRAL_SCORE - hci) >= REASON_MIN_POINTS)
+    lead_int = _lut_index(lead, 0, 9)
+    shrink_points = (1.0 - confidence) * np.abs(adjusted - NEUTRAL_SCORE)
+    lead_ok = (lead_int >= LEAD_REASON_MIN_DAYS) & (shrink_points >= REASON_MIN_POINTS)
+    # With nothing observed, one "no weather data" replaces four "no ... data" penalties.
+    nothing_ok = ~observed_mat.any(axis=1)
+    pen_ok &= ~nothing_ok[:, None]
+
+    context_codes = np.column_stack([np.full(n, _V_INDOORS), _V_LEAD + lead_int, np.full(n, _V_NO_WEATHER)])
+    codes = np.concatenate([pen_codes, pos_codes, context_codes], axis=1)
+    valid = np.concatenate([pen_ok, pos_ok, np.column_stack([indoor_ok, lead_ok, nothing_ok])], axis=1)
+    return _pack_lists(codes, valid)
+
+
+def _pack_lists(codes: np.ndarray, valid: np.ndarray) -> list[list[str]]:
+    """Per row, the vocabulary strings of the valid codes in column order."""
+    n = codes.shape[0]
+    counts = valid.sum(axis=1)
+    width = int(counts.max()) if n else 0
+    # Left-pack: the j-th valid code of a row goes to column j.
+    rows, cols = np.nonzero(valid)
+    packed = np.zeros((n, max(width, 1)), dtype=np.int32)
+    packed[rows, np.cumsum(valid, axis=1)[rows, cols] - 1] = codes[rows, cols]
+
+    by_count = np.argsort(counts, kind="stable")
+    sorted_counts = counts[by_count]
+    lists: list[list[str]] = []
+    for k in range(width + 1):
+        lo, hi = np.searchsorted(sorted_counts, [k, k + 1])
+        if hi > lo:
+            idx = by_count[lo:hi]
+            lists.extend(_VOCAB[packed[idx, :k]].tolist() if k else [[] for _ in range(hi - lo)])
+    # lists is in by_count order; put it back in row order.
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[by_count] = np.arange(n)
+    return [lists[i] for i in inverse.tolist()]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pure-Python per-row reference (no numpy): the oracle for tests and the per-row benchmark baseline.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _finite_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _ct_int(value: Any) -> int:
+    f = _finite_or_none(value)
+    if f is None or f != round(f) or not 1 <= f < _LUT_SIZE:
+        return 0
+    return int(f)
+
+
+def _py_interp(x: float, anchors: Anchors) -> float:
+    """Same semantics as ``np.interp``: linear between anchors, flat beyond both ends."""
+    if x <= anchors[0][0]:
+        return float(anchors[0][1])
+    if x >= anchors[-1][0]:
+        return float(anchors[-1][1])
+    i = bisect_right([a[0] for a in anchors], x) - 1
+    (x0, y0), (x1, y1) = anchors[i], anchors[i + 1]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def _py_clip(value: Any, name: str) -> float | None:
+    f = _finite_or_none(value)
+    if f is None:
+        return None
+    lo, hi = _CLIP[name]
+    return min(max(f, lo), hi)
+
+
+def _py_expected_p(pop_pct: float, mm: float, basis: str) -> float:
+    p = min(max(pop_pct / 100.0, 0.0), 1.0)
+    m = max(mm, 0.0)
+    if basis == "if_rain":
+        return (1.0 - p) * RATING_MAX + p * _py_interp(max(m, WET_DAY_MIN_MM), P_ANCHORS)
+    q = max(p, POP_FLOOR)
+    given = m / q
+    raw = (1.0 - p) * RATING_MAX + p * _py_interp(min(max(given, WET_DAY_MIN_MM), RAIN_GIVEN_CAP_MM), P_ANCHORS)
+    x_lo, x_hi = max(m, WET_DAY_MIN_MM), min(given, RAIN_GIVEN_CAP_MM)
+    if x_lo > x_hi:
+        return raw
+    candidates = [x_lo, x_hi] + [a for a in _P_INNER_ANCHORS if x_lo <= a <= x_hi]
+    r_min = min((RATING_MAX - _py_interp(x, P_ANCHORS)) / x for x in candidates)
+    return max(raw, RATING_MAX - m * r_min)
+
+
+def score_row_reference(row: Mapping[str, Any], *, precip_basis: str = "if_rain") -> float:
+    """Unrounded score of one row, by the same formula as :func:`score_frame`, in plain Python.
+
+    Written for clarity rather than speed: tests compare it with the vectorised scorer and the benchmark
+    uses it as the per-row baseline.  Missing keys count as missing values.
+    """
+    if precip_basis not in PRECIP_BASES:
+        raise ValueError(f"precip_basis must be one of {PRECIP_BASES}, got {precip_basis!r}")
+    ct = _ct_int(row.get("content_type_id"))
+    coastal_raw = row.get("coastal")
+    coastal = bool(coastal_raw) if coastal_raw is not None and not _is_nan(coastal_raw) else False
+    profile = profile_for(ct, coastal)
+    w_tc, w_a, w_p, w_w = PROFILE_WEIGHTS[profile]
+    beach = profile == "beach"
+
+    tmax = _py_clip(row.get("tmax_c"), "tmax_c")
+    rh = _py_clip(row.get("rh_mean_pct"), "rh_mean_pct")
+    cloud = _py_clip(row.get("cloud_pct"), "cloud_pct")
+    pop = _py_clip(row.get("pop_max_pct"), "pop_max_pct")
+    mm = _py_clip(row.get("precip_mm"), "precip_mm")
+    wind = _py_clip(row.get("wind_max_ms"), "wind_max_ms")
+
+    if tmax is None:
+        tc, miss_tc = NEUTRAL_FACET, 1.0
+    else:
+        et = tmax if rh is None else tmax - 0.4 * (tmax - 10.0) * (1.0 - rh / 100.0)
+        tc = _py_interp(et, TC_BEACH_ANCHORS if beach else TC_URBAN_ANCHORS)
+        miss_tc = 0.0 if rh is not None else PARTIAL_MISSING
+
+    if cloud is None:
+        a, miss_a = NEUTRAL_FACET, 1.0
+    else:
+        a, miss_a = _py_interp(cloud, A_BEACH_ANCHORS if beach else A_URBAN_ANCHORS), 0.0
+
+    if pop is not None and mm is not None:
+        p, miss_p = _py_expected_p(pop, mm, precip_basis), 0.0
+    elif pop is not None:
+        prob = pop / 100.0
+        p = (1.0 - prob) * RATING_MAX + prob * _py_interp(WET_DAY_AMOUNT_MM, P_ANCHORS)
+        miss_p = PARTIAL_MISSING
+    elif mm is not None:
+        p, miss_p = _py_interp(mm, P_ANCHORS), PARTIAL_MISSING
+    else:
+        p, miss_p = NEUTRAL_FACET, 1.0
+
+    if wind is None:
+        w, miss_w = NEUTRAL_FACET, 1.0
+    else:
+        w, miss_w = _py_interp(wind * 3.6, W_ANCHORS), 0.0
+
+    hci = min(max(w_tc * tc + w_a * a + w_p * p + w_w * w, 0.0), 100.0)
+    adjusted = NEUTRAL_SCORE + sensitivity_for(ct) * (hci - NEUTRAL_SCORE)
+    missing_share = (w_tc * miss_tc + w_a * miss_a + w_p * miss_p + w_w * miss_w) / 10.0
+    confidence = confidence_for(row.get("lead_days"), missing_share)
+    return min(max(confidence * adjusted + (1.0 - confidence) * NEUTRAL_SCORE, 0.0), 100.0)
+
+
+def _is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(value)
+    except TypeError:
+        return value is pd.NA
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Worked examples: pinned by tests and rendered into docs/scoring.md by worked_examples_table().
+# ---------------------------------------------------------------------------------------------------------------
+
+_SPRING = {"tmax_c": 26.0, "tmin_c": 14.0, "rh_mean_pct": 55.0, "cloud_pct": 15.0, "pop_max_pct": 0.0,
+           "precip_mm": 0.0, "wind_max_ms": 2.0}  # fmt: skip
+_RAINY = {"tmax_c": 26.0, "tmin_c": 21.0, "rh_mean_pct": 90.0, "cloud_pct": 100.0, "pop_max_pct": 80.0,
+          "precip_mm": 15.0, "wind_max_ms": 6.0}  # fmt: skip
+
+WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
+    {
+        "name": "Perfect spring day, tourist spot, tomorrow",
+        "input": {"content_type_id": 12, "coastal": False, "lead_days": 1, **_SPRING},
+        "expected_score": 97.5,
+        "expected_grade": "ideal",
+        "why": "ET = 26 - 0.4 x 16 x 0.45 = 23.1 °C rates 10, as do 15 % cloud, no rain and a 7 km/h breeze: "
+        "HCI 100. The day-1 confidence 0.90 shrinks it toward 75: 0.9 x 100 + 0.1 x 75 = 97.5.",
+    },
+    {
+        "name": "Hot humid August day, tourist spot",
+        "input": {"content_type_id": 12, "coastal": False, "lead_days": 1, "tmax_c": 34.0, "tmin_c": 26.0,
+                  "rh_mean_pct": 80.0, "cloud_pct": 40.0, "pop_max_pct": 30.0, "precip_mm": 1.0,
+                  "wind_max_ms": 2.0},  # fmt: skip
+        "expected_score": 78.7,
+        "expected_grade": "very good",
+        "why": "ET = 34 - 0.4 x 24 x 0.2 = 32.1 °C rates 5.9 at weight 4 (-16 HCI points); 40 % cloud costs 4, "
+        "a 30 % chance of 1 mm of rain 0.6: HCI 79.1. HCI:Urban is survey-based and tolerant of heat, "
+        "so a humid 34 °C day is still 'very good'.",
+    },
+    {
+        "name": "Rainy summer day at the beach (pop 80 %, 15 mm)",
+        "input": {"content_type_id": 12, "coastal": True, "lead_days": 1, **_RAINY},
+        "expected_score": 37.6,
+        "expected_grade": "unacceptable",
+        "why": "Beach weights: cloud 4, rain 3. 100 % cloud rates 1; P = 0.2 x 10 + 0.8 x P(15 mm) = 0.2 x 10 "
+        "+ 0.8 x 0 = 2; ET 25.4 °C is below the beach optimum (7.7). HCI 33.4, 0.9 x 33.4 + 7.5 = 37.6.",
+    },
+    {
+        "name": "Same rainy day at a museum",
+        "input": {"content_type_id": 14, "coastal": False, "lead_days": 1, **_RAINY},
+        "expected_score": 69.5,
+        "expected_grade": "good",
+        "why": "The same weather rates HCI:Urban 54.6, but a cultural facility has sensitivity 0.3: "
+        "75 + 0.3 x (54.6 - 75) = 68.9, then 0.9 x 68.9 + 0.1 x 75 = 69.5. Rain barely hurts an indoor visit.",
+    },
+    {
+        "name": "Freezing windy January day, mountain (tourist spot)",
+        "input": {"content_type_id": 12, "coastal": False, "lead_days": 2, "tmax_c": -6.0, "tmin_c": -14.0,
+                  "rh_mean_pct": 45.0, "cloud_pct": 30.0, "pop_max_pct": 20.0, "precip_mm": 0.5,
+                  "wind_max_ms": 15.0},  # fmt: skip
+        "expected_score": 58.5,
+        "expected_grade": "acceptable",
+        "why": "ET = -6 + 0.4 x 16 x 0.55 = -2.5 °C rates 2 (-32 points at weight 4) and 54 km/h wind rates 0 "
+        "(-10); the sky and a 20 % chance of light snow are fine. HCI 55.6. HCI never rates cold below 1 "
+        "and weights wind 1 of 10, so a dry, bright winter day stays 'acceptable'.",
+    },
+    {
+        "name": "Ideal weather forecast 9 days ahead",
+        "input": {"content_type_id": 12, "coastal": False, "lead_days": 9, **_SPRING},
+        "expected_score": 87.5,
+        "expected_grade": "excellent",
+        "why": "Same weather as the perfect spring day, but confidence is 0.50 at day 9: 0.5 x 100 + 0.5 x 75 "
+        "= 87.5. A far forecast never claims an extreme.",
+    },
+    {
+        "name": "Showery day on a hiking course",
+        "input": {"content_type_id": 25, "coastal": False, "lead_days": 0, "tmax_c": 21.0, "tmin_c": 13.0,
+                  "rh_mean_pct": 70.0, "cloud_pct": 75.0, "pop_max_pct": 70.0, "precip_mm": 8.0,
+                  "wind_max_ms": 9.0},  # fmt: skip
+        "expected_score": 66.1,
+        "expected_grade": "good",
+        "why": "outdoor_active weights rain 4 and wind 2: P = 0.3 x 10 + 0.7 x P(8 mm) = 0.3 x 10 + 0.7 x 4.5 "
+        "= 6.15 costs 15 points, 32 km/h wind (6) 8 more; ET 19.7 °C (8.4) and 75 % cloud (4) the rest.",
+    },
+    {
+        "name": "Ideal beach day",
+        "input": {"content_type_id": 12, "coastal": True, "lead_days": 1, "tmax_c": 31.0, "tmin_c": 24.0,
+                  "rh_mean_pct": 75.0, "cloud_pct": 20.0, "pop_max_pct": 10.0, "precip_mm": 0.0,
+                  "wind_max_ms": 3.0},  # fmt: skip
+        "expected_score": 96.4,
+        "expected_grade": "ideal",
+        "why": "ET 28.9 °C and 20 % cloud are both in the beach optima (10). A 10 % chance of rain with 0 mm "
+        "forecast still counts as 1 mm if it rains: P = 0.9 x 10 + 0.1 x 9.3 = 9.93. 11 km/h wind rates 9.",
+    },
+    {
+        "name": "Partly missing inputs (no humidity, cloud or amount; wind NaN)",
+        "input": {"content_type_id": 12, "coastal": False, "lead_days": 3, "tmax_c": 24.0, "tmin_c": None,
+                  "rh_mean_pct": None, "cloud_pct": None, "pop_max_pct": 10.0, "precip_mm": None,
+                  "wind_max_ms": float("nan")},  # fmt: skip
+        "expected_score": 84.3,
+        "expected_grade": "excellent",
+        "why": "ET falls back to Tmax (24 °C, 10); cloud and wind are neutral 7.5; pop 10 % without an amount "
+        "assumes 10 mm if it rains: 0.9 x 10 + 0.1 x 2.5 = 9.25. HCI 90.3. Missing weight 4.75 of 10 "
+        "scales the day-3 confidence 0.80 by (1 - 0.5 x 0.475) to 0.61.",
+    },
+    {
+        "name": "No weather at all, restaurant",
+        "input": {"content_type_id": 39, "coastal": False, "lead_days": 0, "tmax_c": None, "tmin_c": None,
+                  "rh_mean_pct": None, "cloud_pct": None, "pop_max_pct": None, "precip_mm": None,
+                  "wind_max_ms": None},  # fmt: skip
+        "expected_score": 75.0,
+        "expected_grade": "very good",
+        "why": "Every facet is neutral (7.5), so HCI = 75 = the neutral score whatever the sensitivity and "
+        "confidence (0.95 x 0.5): no data never pretends to be good or bad weather.",
+    },
+]
+"""Documented worked examples.  ``expected_score``/``expected_grade`` are pinned goldens (see the tests)."""
+
+
+def _fmt_input(inp: Mapping[str, Any]) -> str:
+    def show(key: str, unit: str) -> str:
+        v = _finite_or_none(inp.get(key))
+        return "n/a" if v is None else f"{v:g}{unit}"
+
+    return (
+        f"type {inp['content_type_id']}{' coastal' if inp.get('coastal') else ''}, day {inp['lead_days']}; "
+        f"Tmax {show('tmax_c', ' °C')}, RH {show('rh_mean_pct', ' %')}, cloud {show('cloud_pct', ' %')}, "
+        f"pop {show('pop_max_pct', ' %')}, precip {show('precip_mm', ' mm')}, wind {show('wind_max_ms', ' m/s')}"
+    )
+
+
+_CONTENT_TYPE_NAMES: Final[Mapping[int, str]] = {
+    12: "tourist spot", 14: "cultural facility", 15: "festival", 25: "travel course", 28: "leisure/sports",
+    32: "lodging", 38: "shopping", 39: "restaurant",
+}  # fmt: skip
+
+
+def reference_tables_markdown() -> str:
+    """Markdown of the rating anchors, profile weights and content-type mapping exactly as implemented."""
+    tables = [
+        ("TC, HCI:Urban", "ET °C", TC_URBAN_ANCHORS),
+        ("TC, HCI:Beach", "ET °C", TC_BEACH_ANCHORS),
+        ("A, urban", "cloud %", A_URBAN_ANCHORS),
+        ("A, beach", "cloud %", A_BEACH_ANCHORS),
+        ("P (both)", "mm/day", P_ANCHORS),
+        ("W (both)", "km/h", W_ANCHORS),
+    ]
+    lines = ["| facet | x | anchors `x: rating` (linear between, flat beyond the ends) |", "|---|---|---|"]
+    for name, unit, anchors in tables:
+        lines.append(f"| {name} | {unit} | " + ", ".join(f"`{x:g}: {y:g}`" for x, y in anchors) + " |")
+    lines += ["", "| profile | TC | A | P | W |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | " + " | ".join(f"{w:g}" for w in PROFILE_WEIGHTS[name]) + " |" for name in PROFILES]
+    lines += ["", "| content type | profile | profile if coastal | sensitivity |", "|---|---|---|---|"]
+    for ct, label in _CONTENT_TYPE_NAMES.items():
+        lines.append(
+            f"| {ct} {label} | {profile_for(ct, False)} | {profile_for(ct, True)} | {sensitivity_for(ct):g} |"
+        )
+    lines.append(f"| other / unknown | {profile_for(0, False)} | {profile_for(0, True)} | {sensitivity_for(0):g} |")
+    return "\n".join(lines) + "\n"
+
+
+def worked_examples_table() -> str:
+    """Markdown table of :data:`WORKED_EXAMPLES`, with every number computed by :func:`score_frame` now."""
+    frame = score_frame(pd.DataFrame([ex["input"] for ex in WORKED_EXAMPLES], columns=list(INPUT_COLUMNS)))
+    lines = [
+        "| # | case | inputs | profile | TC / A / P / W | confidence | score | grade | reasons | why |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for i, (ex, (_, r)) in enumerate(zip(WORKED_EXAMPLES, frame.iterrows(), strict=True), start=1):
+        facets = " / ".join(f"{r[c]:.2f}" for c in ("tc_rating", "a_rating", "p_rating", "w_rating"))
+        reasons = ", ".join(f"`{s}`" for s in r["reasons"]) or "(none)"
+        lines.append(
+            f"| {i} | {ex['name']} | {_fmt_input(ex['input'])} | {r['profile']} | {facets} | "
+            f"{r['confidence']:.3f} | **{r['score']:.1f}** | {r['grade']} | {reasons} | {ex['why']} |"
+        )
+    return "\n".join(lines) + "\n"

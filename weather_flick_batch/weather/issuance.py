@@ -1,0 +1,466 @@
+"""KMA publishing schedule: which issuance is the newest one at a given instant.
+
+Three KMA products are fetched by the platform, each on a fixed Korea Standard Time
+(KST, ``Asia/Seoul``) schedule.  Korea has had no daylight-saving time since 1988, so
+wall-clock arithmetic in ``Asia/Seoul`` is exact for every date this platform handles.
+
+=================  ===============================  ===========================================
+product            base (issuance) times, KST       treated as available from
+=================  ===============================  ===========================================
+short-range        02, 05, 08, 11, 14, 17, 20, 23   base + 10 min (KMA publishes ~10 min later)
+(getVilageFcst)    :00
+nowcast            every hour, HH:00                HH:45 (the guide says ~HH:40; the exact
+(getUltraSrtNcst)                                   minute is uncertain, so we stay conservative)
+mid-range          06:00 and 18:00 (``tmFc``)       base + 30 min
+(getMidLandFcst,
+getMidTa)
+=================  ===============================  ===========================================
+
+Every function takes and returns *timezone-aware* datetimes and refuses naive ones: a
+previous implementation mixed naive server time with UTC and filed issuances between
+00:00 and 09:00 KST on the wrong day.  Aware inputs in any zone are accepted and
+converted to KST; outputs are always in KST.
+
+KMA serves only roughly the last day of issuances (:data:`SERVABLE_WINDOW`); a backfill
+beyond it cannot succeed, and :func:`check_servable` says so in one clear line instead of
+letting the API answer with an obscure ``NODATA_ERROR``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from weather_flick_batch.core.timeutil import KST
+
+__all__ = [
+    "KST",
+    "PARTITION_KEY_FORMAT",
+    "SHORT_RANGE_BASE_HOURS",
+    "SHORT_RANGE_PUBLICATION_DELAY",
+    "SHORT_RANGE_PARTITION_CRON",
+    "NOWCAST_PUBLICATION_DELAY",
+    "NOWCAST_PARTITION_CRON",
+    "MID_RANGE_BASE_HOURS",
+    "MID_RANGE_PUBLICATION_DELAY",
+    "MID_RANGE_PARTITION_CRON",
+    "SERVABLE_WINDOW",
+    "IssuanceKind",
+    "IssuanceTooOldError",
+    "IssuanceNotPublishedError",
+    "to_kst",
+    "is_short_range_base",
+    "is_nowcast_base",
+    "is_mid_range_base",
+    "latest_short_range_issuance",
+    "previous_short_range_issuance",
+    "next_short_range_issuance",
+    "next_short_range_publication",
+    "short_range_publication_time",
+    "latest_nowcast_issuance",
+    "previous_nowcast_issuance",
+    "next_nowcast_issuance",
+    "next_nowcast_publication",
+    "nowcast_publication_time",
+    "latest_mid_range_issuance",
+    "previous_mid_range_issuance",
+    "next_mid_range_issuance",
+    "next_mid_range_publication",
+    "mid_range_publication_time",
+    "short_range_partition_key",
+    "short_range_base_from_partition_key",
+    "nowcast_partition_key",
+    "nowcast_base_from_partition_key",
+    "mid_range_partition_key",
+    "mid_range_base_from_partition_key",
+    "kma_base_params",
+    "kma_tmfc",
+    "parse_kma_base",
+    "parse_kma_tmfc",
+    "oldest_servable_issuance",
+    "check_servable",
+    "issuance_date",
+]
+
+#: The partition-key format, identical to Dagster's time-window partitions with
+#: ``fmt="%Y-%m-%d-%H:%M"`` (keys are the window start in the partition timezone).
+PARTITION_KEY_FORMAT = "%Y-%m-%d-%H:%M"
+
+SHORT_RANGE_BASE_HOURS: tuple[int, ...] = (2, 5, 8, 11, 14, 17, 20, 23)
+SHORT_RANGE_PUBLICATION_DELAY = timedelta(minutes=10)
+#: Cron of the short-range base times (evaluate it in ``Asia/Seoul``).
+SHORT_RANGE_PARTITION_CRON = "0 2,5,8,11,14,17,20,23 * * *"
+
+NOWCAST_BASE_HOURS: tuple[int, ...] = tuple(range(24))
+# The guide says ~HH:40; 45 minutes leaves margin for a late upload (uncertain in the reference).
+NOWCAST_PUBLICATION_DELAY = timedelta(minutes=45)
+NOWCAST_PARTITION_CRON = "0 * * * *"
+
+MID_RANGE_BASE_HOURS: tuple[int, ...] = (6, 18)
+MID_RANGE_PUBLICATION_DELAY = timedelta(minutes=30)
+MID_RANGE_PARTITION_CRON = "0 6,18 * * *"
+
+#: How far back KMA still serves an issuance ("roughly the last day").
+SERVABLE_WINDOW = timedelta(hours=24)
+
+IssuanceKind = Literal["short_range", "nowcast", "mid_range"]
+
+
+class IssuanceTooOldError(ValueError):
+    """The requested issuance is older than KMA still serves; it can never be fetched."""
+
+
+class IssuanceNotPublishedError(ValueError):
+    """The requested issuance is not (yet) published at the given instant."""
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """A daily schedule of base hours (minute 0) and the delay until publication."""
+
+    name: str
+    base_hours: tuple[int, ...]
+    delay: timedelta
+    label: str  # human wording used in error messages
+
+    def is_base(self, dt: datetime) -> bool:
+        dt = to_kst(dt)
+        return (
+            dt.hour in self.base_hours
+            and dt.minute == 0
+            and dt.second == 0
+            and dt.microsecond == 0
+        )
+
+    def latest_base_at_or_before(self, dt: datetime) -> datetime:
+        """Newest base time <= ``dt`` (``dt`` in KST)."""
+        day = dt.date()
+        # The newest base is either today or, before today's first base hour, yesterday.
+        for offset in (0, 1):
+            d = day - timedelta(days=offset)
+            for hour in reversed(self.base_hours):
+                candidate = datetime.combine(d, time(hour), tzinfo=KST)
+                if candidate <= dt:
+                    return candidate
+        raise AssertionError("unreachable: every schedule has a base hour each day")
+
+    def earliest_base_after(self, dt: datetime) -> datetime:
+        """Oldest base time strictly > ``dt`` (``dt`` in KST)."""
+        day = dt.date()
+        for offset in (0, 1):
+            d = day + timedelta(days=offset)
+            for hour in self.base_hours:
+                candidate = datetime.combine(d, time(hour), tzinfo=KST)
+                if candidate > dt:
+                    return candidate
+        raise AssertionError("unreachable: every schedule has a base hour each day")
+
+    def latest(self, at: datetime) -> datetime:
+        # An issuance is available once base + delay <= at, i.e. base <= at - delay.
+        return self.latest_base_at_or_before(to_kst(at) - self.delay)
+
+    def previous(self, base: datetime) -> datetime:
+        return self.latest_base_at_or_before(to_kst(base) - timedelta(microseconds=1))
+
+    def next(self, base: datetime) -> datetime:
+        return self.earliest_base_after(to_kst(base))
+
+    def next_publication(self, at: datetime) -> datetime:
+        # The next publication instant strictly after ``at``: the base whose
+        # base + delay > at, i.e. the earliest base > at - delay.
+        return self.earliest_base_after(to_kst(at) - self.delay) + self.delay
+
+    def require_base(self, dt: datetime) -> datetime:
+        dt = to_kst(dt)
+        if not self.is_base(dt):
+            raise ValueError(
+                f"{_fmt(dt)} is not a {self.label} base time "
+                f"(base hours KST: {', '.join(f'{h:02d}:00' for h in self.base_hours)})"
+            )
+        return dt
+
+
+_SHORT = _Schedule(
+    "short_range", SHORT_RANGE_BASE_HOURS, SHORT_RANGE_PUBLICATION_DELAY, "short-range"
+)
+_NOWCAST = _Schedule("nowcast", NOWCAST_BASE_HOURS, NOWCAST_PUBLICATION_DELAY, "nowcast")
+_MID = _Schedule("mid_range", MID_RANGE_BASE_HOURS, MID_RANGE_PUBLICATION_DELAY, "mid-range")
+_SCHEDULES: dict[str, _Schedule] = {s.name: s for s in (_SHORT, _NOWCAST, _MID)}
+
+
+def _fmt(dt: datetime) -> str:
+    return to_kst(dt).strftime("%Y-%m-%d %H:%M KST")
+
+
+def to_kst(dt: datetime) -> datetime:
+    """Convert an aware datetime to KST; raise ``ValueError`` for a naive one.
+
+    Naive datetimes are refused rather than guessed: guessing "server local time" is
+    exactly the bug that filed 00:00–09:00 KST issuances on the previous UTC day.
+    """
+    if not isinstance(dt, datetime):
+        raise TypeError(f"expected a datetime, got {type(dt).__name__}")
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        raise ValueError(
+            f"naive datetime {dt.isoformat()} given; pass a timezone-aware datetime "
+            "(e.g. tzinfo=ZoneInfo('Asia/Seoul'))"
+        )
+    return dt.astimezone(KST)
+
+
+# --------------------------------------------------------------------------- short range
+
+
+def is_short_range_base(dt: datetime) -> bool:
+    """True if ``dt`` is exactly a short-range base time (02, 05, ..., 23:00 KST)."""
+    return _SHORT.is_base(dt)
+
+
+def latest_short_range_issuance(at: datetime) -> datetime:
+    """The newest short-range base time already published at ``at``.
+
+    >>> latest_short_range_issuance(datetime(2026, 11, 26, 8, 30, tzinfo=KST)).hour
+    8
+    >>> latest_short_range_issuance(datetime(2026, 11, 26, 8, 5, tzinfo=KST)).hour
+    5
+    """
+    return _SHORT.latest(at)
+
+
+def previous_short_range_issuance(base: datetime) -> datetime:
+    """The short-range base time immediately before ``base`` (strictly earlier)."""
+    return _SHORT.previous(base)
+
+
+def next_short_range_issuance(base: datetime) -> datetime:
+    """The short-range base time immediately after ``base`` (strictly later)."""
+    return _SHORT.next(base)
+
+
+def short_range_publication_time(base: datetime) -> datetime:
+    """When the issuance with this base time is treated as published."""
+    return _SHORT.require_base(base) + SHORT_RANGE_PUBLICATION_DELAY
+
+
+def next_short_range_publication(at: datetime) -> datetime:
+    """The first short-range publication instant strictly after ``at`` (for cache TTLs)."""
+    return _SHORT.next_publication(at)
+
+
+# --------------------------------------------------------------------------- nowcast
+
+
+def is_nowcast_base(dt: datetime) -> bool:
+    """True if ``dt`` is exactly on the hour (every hour is a nowcast base)."""
+    return _NOWCAST.is_base(dt)
+
+
+def latest_nowcast_issuance(at: datetime) -> datetime:
+    """The newest nowcast base (HH:00) published at ``at`` (available from HH:45)."""
+    return _NOWCAST.latest(at)
+
+
+def previous_nowcast_issuance(base: datetime) -> datetime:
+    """The nowcast base time immediately before ``base``."""
+    return _NOWCAST.previous(base)
+
+
+def next_nowcast_issuance(base: datetime) -> datetime:
+    """The nowcast base time immediately after ``base``."""
+    return _NOWCAST.next(base)
+
+
+def nowcast_publication_time(base: datetime) -> datetime:
+    """When the nowcast with this base time is treated as published (HH:45)."""
+    return _NOWCAST.require_base(base) + NOWCAST_PUBLICATION_DELAY
+
+
+def next_nowcast_publication(at: datetime) -> datetime:
+    """The first nowcast publication instant strictly after ``at``."""
+    return _NOWCAST.next_publication(at)
+
+
+# --------------------------------------------------------------------------- mid range
+
+
+def is_mid_range_base(dt: datetime) -> bool:
+    """True if ``dt`` is exactly a mid-range ``tmFc`` (06:00 or 18:00 KST)."""
+    return _MID.is_base(dt)
+
+
+def latest_mid_range_issuance(at: datetime) -> datetime:
+    """The newest mid-range ``tmFc`` published at ``at`` (available 30 min after)."""
+    return _MID.latest(at)
+
+
+def previous_mid_range_issuance(base: datetime) -> datetime:
+    """The mid-range ``tmFc`` immediately before ``base``."""
+    return _MID.previous(base)
+
+
+def next_mid_range_issuance(base: datetime) -> datetime:
+    """The mid-range ``tmFc`` immediately after ``base``."""
+    return _MID.next(base)
+
+
+def mid_range_publication_time(base: datetime) -> datetime:
+    """When the mid-range issuance with this ``tmFc`` is treated as published."""
+    return _MID.require_base(base) + MID_RANGE_PUBLICATION_DELAY
+
+
+def next_mid_range_publication(at: datetime) -> datetime:
+    """The first mid-range publication instant strictly after ``at``."""
+    return _MID.next_publication(at)
+
+
+# --------------------------------------------------------------------------- partition keys
+
+
+def _partition_key(schedule: _Schedule, base: datetime) -> str:
+    return schedule.require_base(base).strftime(PARTITION_KEY_FORMAT)
+
+
+def _base_from_partition_key(schedule: _Schedule, key: str) -> datetime:
+    try:
+        naive = datetime.strptime(key, PARTITION_KEY_FORMAT)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"bad {schedule.label} partition key {key!r}: expected 'YYYY-MM-DD-HH:MM'"
+        ) from exc
+    # Partition keys are written in KST, so the wall-clock value is KST by definition.
+    return schedule.require_base(naive.replace(tzinfo=KST))
+
+
+def short_range_partition_key(base: datetime) -> str:
+    """Partition key of a short-range issuance: ``"YYYY-MM-DD-HH:MM"`` of its KST base time.
+
+    The format is Dagster's time-window format ``"%Y-%m-%d-%H:%M"`` so a
+    ``TimeWindowPartitionsDefinition(cron_schedule=SHORT_RANGE_PARTITION_CRON,
+    timezone="Asia/Seoul", fmt=PARTITION_KEY_FORMAT)`` yields the same keys.
+    Raises ``ValueError`` if ``base`` is not a short-range base time.
+    """
+    return _partition_key(_SHORT, base)
+
+
+def short_range_base_from_partition_key(key: str) -> datetime:
+    """Inverse of :func:`short_range_partition_key` (validates the base hour)."""
+    return _base_from_partition_key(_SHORT, key)
+
+
+def nowcast_partition_key(base: datetime) -> str:
+    """Partition key of a nowcast base hour, same format as the short-range keys."""
+    return _partition_key(_NOWCAST, base)
+
+
+def nowcast_base_from_partition_key(key: str) -> datetime:
+    """Inverse of :func:`nowcast_partition_key`."""
+    return _base_from_partition_key(_NOWCAST, key)
+
+
+def mid_range_partition_key(base: datetime) -> str:
+    """Partition key of a mid-range ``tmFc``, same format as the short-range keys."""
+    return _partition_key(_MID, base)
+
+
+def mid_range_base_from_partition_key(key: str) -> datetime:
+    """Inverse of :func:`mid_range_partition_key`."""
+    return _base_from_partition_key(_MID, key)
+
+
+# --------------------------------------------------------------------------- KMA parameters
+
+
+def kma_base_params(base: datetime) -> dict[str, str]:
+    """``{"base_date": "YYYYMMDD", "base_time": "HHMM"}`` for a base time, in KST."""
+    b = to_kst(base)
+    return {"base_date": b.strftime("%Y%m%d"), "base_time": b.strftime("%H%M")}
+
+
+def kma_tmfc(base: datetime) -> str:
+    """The mid-range ``tmFc`` parameter ``"YYYYMMDDHHMM"`` for a base time, in KST."""
+    return to_kst(base).strftime("%Y%m%d%H%M")
+
+
+def parse_kma_base(base_date: str, base_time: str) -> datetime:
+    """Inverse of :func:`kma_base_params`: KST datetime from ``YYYYMMDD`` and ``HHMM``."""
+    try:
+        naive = datetime.strptime(f"{base_date}{base_time}", "%Y%m%d%H%M")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bad KMA base date/time {base_date!r} {base_time!r}") from exc
+    if len(str(base_date)) != 8 or len(str(base_time)) != 4:
+        raise ValueError(f"bad KMA base date/time {base_date!r} {base_time!r}")
+    return naive.replace(tzinfo=KST)
+
+
+def parse_kma_tmfc(tm_fc: str) -> datetime:
+    """Inverse of :func:`kma_tmfc`."""
+    s = str(tm_fc)
+    if len(s) != 12:
+        raise ValueError(f"bad KMA tmFc {tm_fc!r}: expected 'YYYYMMDDHHMM'")
+    return parse_kma_base(s[:8], s[8:])
+
+
+# --------------------------------------------------------------------------- servability
+
+
+def oldest_servable_issuance(now: datetime, kind: IssuanceKind = "short_range") -> datetime:
+    """The oldest issuance of ``kind`` KMA still serves at ``now``.
+
+    That is the earliest base time not older than :data:`SERVABLE_WINDOW` before ``now``.
+    The true retention is only "roughly a day", so this errs on the safe side: an issuance
+    exactly 24 h old is still attempted.
+    """
+    schedule = _schedule(kind)
+    cutoff = to_kst(now) - SERVABLE_WINDOW
+    if schedule.is_base(cutoff):
+        return cutoff
+    return schedule.earliest_base_after(cutoff)
+
+
+def check_servable(
+    base: datetime, now: datetime, kind: IssuanceKind = "short_range"
+) -> datetime:
+    """Validate that issuance ``base`` of ``kind`` can be fetched at ``now``; return it in KST.
+
+    Raises:
+        ValueError: ``base`` is not a base time of that product.
+        IssuanceTooOldError: ``base`` is older than KMA still serves (a backfill that
+            cannot succeed); the message is one line naming the issuance.
+        IssuanceNotPublishedError: ``base`` is not published yet at ``now``.
+    """
+    schedule = _schedule(kind)
+    b = schedule.require_base(base)
+    now_kst = to_kst(now)
+    oldest = oldest_servable_issuance(now_kst, kind)
+    if b < oldest:
+        raise IssuanceTooOldError(
+            f"KMA serves only about the last {_window_hours()} h of {schedule.label} "
+            f"issuances; {_fmt(b)} cannot be fetched "
+            f"(at {_fmt(now_kst)} the oldest servable is {_fmt(oldest)})"
+        )
+    published = b + schedule.delay
+    if published > now_kst:
+        raise IssuanceNotPublishedError(
+            f"{schedule.label} issuance {_fmt(b)} is not published before {_fmt(published)} "
+            f"(now {_fmt(now_kst)}); the newest available is {_fmt(schedule.latest(now_kst))}"
+        )
+    return b
+
+
+def _window_hours() -> int:
+    return int(SERVABLE_WINDOW.total_seconds() // 3600)
+
+
+def _schedule(kind: str) -> _Schedule:
+    try:
+        return _SCHEDULES[kind]
+    except KeyError:
+        raise ValueError(
+            f"unknown issuance kind {kind!r}; expected one of {sorted(_SCHEDULES)}"
+        ) from None
+
+
+def issuance_date(base: datetime) -> date:
+    """The KST calendar date of an issuance (never the UTC date)."""
+    return to_kst(base).date()

@@ -1,0 +1,36 @@
+"""The KMA source as a Dagster resource: the sample source by default, the live API when asked."""
+
+from typing import Optional
+
+import dagster as dg
+
+from weather_flick_batch.core.apiclient import ApiConfigurationError
+
+
+class KmaResource(dg.ConfigurableResource):
+    """Where weather comes from. ``api_keys`` arrives as EnvVar and never reaches logs or metadata."""
+
+    mode: str = "sample"
+    base_url: str = "https://apis.data.go.kr/1360000"
+    key_param: str = "serviceKey"
+    api_keys: Optional[str] = None
+    timeout_s: float = 10.0
+    max_points: int = 300
+    max_concurrency: int = 4
+    max_attempts: int = 4
+    backoff_s: float = 0.5
+
+    def source(self, cache=None, archive=None):
+        from weather_flick_batch.weather.client import LiveKmaSource, SampleKmaSource
+
+        if self.mode == "sample":
+            return SampleKmaSource()
+        keys = [k for k in (self.api_keys or "").split(",") if k.strip()]
+        if not keys:
+            raise ApiConfigurationError(
+                "WEATHER_FLICK_KMA_MODE=live but WEATHER_FLICK_KMA_API_KEYS is empty: set at least one KMA key",
+                service="KMA", operation="-",
+            )
+        return LiveKmaSource(base_url=self.base_url, keys=keys, key_param=self.key_param,
+                             timeout_s=self.timeout_s, max_attempts=self.max_attempts,
+                             backoff_base_s=self.backoff_s, cache=cache, archive=archive)
