@@ -1,41 +1,56 @@
-"""The code location: every domain's assets, checks, jobs, schedules and sensors, plus resources.
+"""The code location: every domain's definitions merged, cross-domain jobs, resources, policies.
 
-Import is kept light (no network, no database, no heavy work) so the location loads fast.
+Each domain folder exposes ``defs`` (assets, checks, jobs, schedules, sensors); resources are
+defined once, here, from settings. Import is kept light (no network, no database, no heavy work)
+so the location loads fast.
 """
 
 import dagster as dg
 
-from weather_flick_batch.policies import apply_global_policies
-from weather_flick_batch.regions import assets as region_assets
-from weather_flick_batch.regions import checks as region_checks
+from weather_flick_batch.destinations import assets as destination_assets
+from weather_flick_batch.destinations.definitions import defs as destination_defs
+from weather_flick_batch.policies import LANE_TAGS, apply_global_policies
+from weather_flick_batch.regions.definitions import defs as region_defs
 from weather_flick_batch.resources import build_resources
 from weather_flick_batch.weather import assets as weather_assets
-from weather_flick_batch.weather import jobs as weather_jobs
+from weather_flick_batch.weather.definitions import defs as weather_defs
 
-# Reference data every partitioned fetch depends on (regions, forecast points).
+# Reference data the catalogue sync depends on.
 refresh_reference_job = dg.define_asset_job(
     name="refresh_reference",
-    selection=dg.AssetSelection.assets("regions", weather_assets.POINTS_KEY),
-    tags={"dagster/priority": "3", "weather_flick/lane": "sync"},
-    description="Regions and forecast points, with their checks.",
+    selection=dg.AssetSelection.assets("regions", destination_assets.DISTRICTS_KEY),
+    tags=LANE_TAGS["sync"],
+    description="Regions and districts, with their checks.",
 )
 
-# Everything derived from the newest partitions (the daily outlook; later recommendations, analytics).
+# What follows a catalogue sync: festivals, each destination's cell, and the forecast points.
+refresh_catalogue_derived_job = dg.define_asset_job(
+    name="refresh_catalogue_derived",
+    selection=dg.AssetSelection.assets(destination_assets.FESTIVALS_KEY, destination_assets.CELLS_KEY,
+                                       weather_assets.POINTS_KEY)
+    | dg.AssetSelection.checks(destination_assets.catalogue_sync_fresh),
+    tags=LANE_TAGS["sync"],
+    description="Festivals, destination forecast cells and forecast points, with their checks.",
+)
+
+# Everything derived from the newest forecasts (the daily outlook; recommendations, analytics).
 refresh_derived_job = dg.define_asset_job(
     name="refresh_derived",
     selection=dg.AssetSelection.assets(weather_assets.OUTLOOK_KEY),
-    tags={"dagster/priority": "2", "weather_flick/lane": "analytics"},
+    tags=LANE_TAGS["analytics"],
     description="Assets derived from the newest forecasts, with their checks.",
 )
 
+DOMAINS = [region_defs, destination_defs, weather_defs]
+
 
 def build_definitions() -> dg.Definitions:
-    defs = dg.Definitions(
-        assets=dg.load_assets_from_modules([region_assets, weather_assets]),
-        asset_checks=dg.load_asset_checks_from_modules([region_checks]),
-        jobs=[refresh_reference_job, refresh_derived_job, *weather_jobs.jobs],
-        schedules=weather_jobs.schedules,
-        resources=build_resources(),
+    defs = dg.Definitions.merge(
+        *DOMAINS,
+        dg.Definitions(
+            jobs=[refresh_reference_job, refresh_catalogue_derived_job, refresh_derived_job],
+            resources=build_resources(),
+        ),
     )
     return apply_global_policies(defs)
 

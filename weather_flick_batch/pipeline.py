@@ -19,6 +19,17 @@ from weather_flick_batch.core.timeutil import now_kst
 class PipelineStep:
     job_name: str
     partition_key: Callable[[datetime], str | None] = lambda _now: None
+    # Static partitions (e.g. provinces): one run per key, in order.
+    partition_keys: Callable[[], list[str]] | None = None
+
+    def keys(self, now: datetime) -> list[str | None]:
+        return list(self.partition_keys()) if self.partition_keys else [self.partition_key(now)]
+
+
+def _provinces() -> list[str]:
+    from weather_flick_batch.destinations.assets import PROVINCE_PARTITION_KEYS
+
+    return list(PROVINCE_PARTITION_KEYS)
 
 
 def _latest(kind: str) -> Callable[[datetime], str]:
@@ -34,6 +45,8 @@ def _latest(kind: str) -> Callable[[datetime], str]:
 # The whole graph in dependency order; each domain adds its steps here.
 PIPELINE: list[PipelineStep] = [
     PipelineStep("refresh_reference"),
+    PipelineStep("destinations_sync_job", partition_keys=_provinces),
+    PipelineStep("refresh_catalogue_derived"),
     PipelineStep("weather_nowcast_job", _latest("nowcast")),
     PipelineStep("weather_short_range_job", _latest("short_range")),
     PipelineStep("weather_mid_range_job", _latest("mid_range")),
@@ -93,11 +106,11 @@ def run_pipeline(
     """Materialize every step of the pipeline with the in-process executor; stops at the first failure."""
     now = now or now_kst()
     outcome = PipelineResult(success=True)
-    for step in steps or PIPELINE:
+    for step, partition_key in [(s, k) for s in (steps or PIPELINE) for k in s.keys(now)]:
         job = defs.resolve_job_def(step.job_name)
         result = job.execute_in_process(
             instance=instance,
-            partition_key=step.partition_key(now),
+            partition_key=partition_key,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
@@ -111,6 +124,8 @@ def run_pipeline(
             for event in result.all_events:
                 if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
                     err = event.step_failure_data.error
+                    while err.cause is not None:  # "Exceeded max_retries" wraps the real error
+                        err = err.cause
                     outcome.failures.append(f"{event.step_key}: {err.message.strip().splitlines()[0]}")
             break
     return outcome

@@ -28,6 +28,18 @@ NETWORK_RETRY = dg.RetryPolicy(
 )
 
 
+# Run priority and concurrency lanes (run tags; asset tags do not become run tags). Higher priority
+# dequeues first: health and weather above sync, sync above analytics, analytics above maintenance.
+# dagster.yaml limits the sync, analytics and maintenance lanes so a long crawl never starves weather.
+LANE_TAGS: dict[str, dict[str, str]] = {
+    "health": {"dagster/priority": "10", "weather_flick/lane": "health", "dagster/max_runtime": "300"},
+    "weather": {"dagster/priority": "8", "weather_flick/lane": "weather", "dagster/max_runtime": "1800"},
+    "sync": {"dagster/priority": "5", "weather_flick/lane": "sync", "dagster/max_runtime": "3600"},
+    "analytics": {"dagster/priority": "2", "weather_flick/lane": "analytics", "dagster/max_runtime": "1800"},
+    "maintenance": {"dagster/priority": "0", "weather_flick/lane": "maintenance", "dagster/max_runtime": "7200"},
+}
+
+
 @contextmanager
 def permanent_write_errors():
     """A write the database refused will be refused again: fail the step once, with its one line."""

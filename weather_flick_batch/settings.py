@@ -147,6 +147,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_HTTP_BACKOFF_S", "0.5",
             "Base of the exponential backoff between attempts, in seconds (delay <= base * 2^attempt).",
             _parse_float, group="kma"),
+    # -- maintenance settings (operations) --
+    # -- health and alerts settings --
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -88,6 +88,15 @@ def test_awkward_text_and_nulls_survive_bulk_load(warehouse):
     assert [None if pd.isna(v) else v for v in stored["former_admin_code"]] == [None, "", "42", None]
 
 
+def test_backslash_n_and_carriage_returns_are_text_on_both_engines(warehouse):
+    # On PostgreSQL's COPY, an unquoted \N is NULL and an unquoted \r is an error: both must stay text.
+    frame = region_frame().head(3).copy()
+    frame["capital_ko"] = ["\\N", "carriage\rreturn", "back\\slash"]
+    warehouse.replace_rows("regions", frame)
+    stored = warehouse.read_table("regions").sort_values("region_code")
+    assert list(stored["capital_ko"]) == ["\\N", "carriage\rreturn", "back\\slash"]
+
+
 def test_unknown_columns_and_tables_are_clear_errors(warehouse):
     with pytest.raises(WarehouseError, match="not in table regions"):
         warehouse.upsert("regions", region_frame().assign(bogus=1))

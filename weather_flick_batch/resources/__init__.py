@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 
 from weather_flick_batch import settings
+from weather_flick_batch.destinations.resources import KtoResource
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
@@ -39,6 +40,14 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         ),
         "redis": RedisResource(url=settings.get("WEATHER_FLICK_REDIS_URL", env)),
         "s3": S3StorageResource(**s3_kwargs),
+        "kto": KtoResource(
+            mode=settings.get("WEATHER_FLICK_KTO_MODE", env),
+            base_url=settings.get("WEATHER_FLICK_KTO_BASE_URL", env),
+            api_keys=_secret("WEATHER_FLICK_KTO_API_KEYS", env),
+            timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
+            max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
+            backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
+        ),
         "kma": KmaResource(
             mode=settings.get("WEATHER_FLICK_KMA_MODE", env),
             base_url=settings.get("WEATHER_FLICK_KMA_BASE_URL", env),

@@ -175,3 +175,116 @@ weather_daily_outlook = sa.Table(
     sa.Column("as_of", AwareDateTime, nullable=False, comment="when the outlook was built"),
     *_simulated_and_loaded(),
 )
+
+
+# --- destinations (KTO TourAPI) ----------------------------------------------------------------
+districts = sa.Table(
+    "districts",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False, comment="TourAPI area code"),
+    sa.Column("sigungu_code", sa.Integer, primary_key=True, autoincrement=False, comment="TourAPI sigungu code"),
+    sa.Column("name_ko", sa.String(40), nullable=False),
+    sa.Column("simulated", sa.Boolean, nullable=False),
+    sa.Column("updated_at", AwareDateTime, nullable=False),
+)
+
+# The master table: every destination ever seen; withdrawn ones stay, inactive, so nothing breaks.
+destinations = sa.Table(
+    "destinations",
+    metadata,
+    sa.Column("content_id", sa.String(20), primary_key=True, comment="TourAPI contentid"),
+    sa.Column("content_type_id", sa.Integer, nullable=False),
+    sa.Column("service_table", sa.String(40), comment="the service table this type is published in"),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("addr1", sa.String(300)),
+    sa.Column("addr2", sa.String(300)),
+    sa.Column("zipcode", sa.String(10)),
+    sa.Column("tel", sa.String(200)),
+    sa.Column("region_code", sa.Integer, nullable=False, comment="TourAPI area code (regions.region_code)"),
+    sa.Column("sigungu_code", sa.Integer),
+    sa.Column("cat1", sa.String(20)),
+    sa.Column("cat2", sa.String(20)),
+    sa.Column("cat3", sa.String(20)),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("image_url", sa.String(500)),
+    sa.Column("thumbnail_url", sa.String(500)),
+    sa.Column("created_time", AwareDateTime),
+    sa.Column("modified_time", AwareDateTime),
+    sa.Column("event_start_date", sa.Date),
+    sa.Column("event_end_date", sa.Date),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("withdrawn_at", AwareDateTime),
+    sa.Column("first_seen_at", AwareDateTime, nullable=False),
+    sa.Column("last_synced_at", AwareDateTime, nullable=False),
+    sa.Column("simulated", sa.Boolean, nullable=False),
+)
+sa.Index("ix_destinations_region", destinations.c.region_code, destinations.c.content_type_id)
+
+destination_rejects = sa.Table(
+    "destination_rejects",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("content_id", sa.String(20), primary_key=True, comment="empty when the item had none"),
+    sa.Column("reason", sa.String(200), primary_key=True),
+    sa.Column("content_type_id", sa.Integer),
+    sa.Column("title", sa.String(300)),
+    sa.Column("raw", sa.Text, comment="the item as received (no API key)"),
+    sa.Column("rejected_at", AwareDateTime, nullable=False),
+)
+
+festival_events = sa.Table(
+    "festival_events",
+    metadata,
+    sa.Column("content_id", sa.String(20), primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("region_code", sa.Integer, nullable=False),
+    sa.Column("sigungu_code", sa.Integer),
+    sa.Column("event_start_date", sa.Date, nullable=False),
+    sa.Column("event_end_date", sa.Date, nullable=False),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("addr1", sa.String(300)),
+    sa.Column("image_url", sa.String(500)),
+    sa.Column("modified_time", AwareDateTime),
+    sa.Column("simulated", sa.Boolean, nullable=False),
+    sa.Column("updated_at", AwareDateTime, nullable=False),
+)
+
+destination_forecast_cells = sa.Table(
+    "destination_forecast_cells",
+    metadata,
+    sa.Column("content_id", sa.String(20), primary_key=True),
+    sa.Column("region_code", sa.Integer, nullable=False),
+    sa.Column("nx", sa.Integer, nullable=False),
+    sa.Column("ny", sa.Integer, nullable=False),
+    sa.Column("point_id", sa.String(16), nullable=False, comment="forecast_points.point_id of the cell"),
+    sa.Column("updated_at", AwareDateTime, nullable=False),
+)
+
+# Service contract: the WeatherFlick back end reads these names (views over `destinations`),
+# keyed by content_id with region code, name, address, coordinates, category, image, modified time.
+SERVICE_VIEWS: dict[str, int] = {
+    "tourist_attractions": 12,
+    "cultural_facilities": 14,
+    "festivals_events": 15,
+    "leisure_sports": 28,
+    "accommodations": 32,
+    "shopping": 38,
+    "restaurants": 39,
+}
+SERVICE_VIEW_COLUMNS = [
+    "content_id", "region_code", "sigungu_code", "name", "address", "address_detail", "latitude", "longitude",
+    "category", "image_url", "tel", "modified_time", "is_active",
+]
+
+# When each province was last synced, per mode: what the "full sync weekly" freshness check reads.
+destination_sync_state = sa.Table(
+    "destination_sync_state",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_full_sync_at", AwareDateTime),
+    sa.Column("last_sync_at", AwareDateTime, nullable=False),
+    sa.Column("last_mode", sa.String(16), nullable=False),
+    sa.Column("active_destinations", sa.Integer, nullable=False),
+)

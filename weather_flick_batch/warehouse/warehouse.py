@@ -13,8 +13,8 @@ a database at an older revision is refused with the command that upgrades it.
 
 from __future__ import annotations
 
-import csv
 import io
+import re
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -259,6 +260,52 @@ class Warehouse:
             self._audit(conn, tbl.name, "replace", where, len(db_frame), deleted, run_id)
         return WriteResult(tbl.name, len(db_frame), deleted, time.perf_counter() - started)
 
+    def replace_many(
+        self,
+        writes: Sequence[tuple[sa.Table | str, pd.DataFrame, Mapping[str, Any] | None, Sequence[str] | None]],
+        *,
+        run_id: str | None = None,
+    ) -> list[WriteResult]:
+        """Several replaces in ONE transaction: all land or none do.
+
+        Each write is ``(table, frame, where, key_columns)``: rows matching ``where`` are deleted,
+        and, when ``key_columns`` is given, so are rows whose key appears in ``frame`` (a row that
+        moved out of another partition, or an upsert expressed as delete-then-insert).
+        """
+        self.ensure_schema()
+        prepared = []
+        for table, frame, where, keys in writes:
+            tbl = self._table(table)
+            key_frame = frame[list(keys)].astype(object).where(frame[list(keys)].notna(), None) if keys else None
+            prepared.append((tbl, self._to_db_frame(tbl, frame), where, key_frame))
+        results: list[WriteResult] = []
+        names = ", ".join(tbl.name for tbl, *_ in prepared)
+        with _write_errors(names), self.engine.begin() as conn:
+            for tbl, db_frame, where, key_frame in prepared:
+                started = time.perf_counter()
+                deleted = 0
+                if where is not None:
+                    stmt = tbl.delete()
+                    for column, value in where.items():
+                        stmt = stmt.where(tbl.c[column] == value)
+                    deleted += conn.execute(stmt).rowcount or 0
+                if key_frame is not None and len(key_frame):
+                    deleted += self._delete_by_keys(conn, tbl, key_frame)
+                self._bulk_insert(conn, tbl.name, db_frame)
+                self._audit(conn, tbl.name, "replace", where, len(db_frame), deleted, run_id)
+                results.append(WriteResult(tbl.name, len(db_frame), deleted, time.perf_counter() - started))
+        return results
+
+    @staticmethod
+    def _delete_by_keys(conn: sa.Connection, tbl: sa.Table, keys: pd.DataFrame) -> int:
+        """Delete rows whose key is in ``keys`` (executemany: one statement, many parameter sets)."""
+        stmt = tbl.delete()
+        for column in keys.columns:
+            stmt = stmt.where(tbl.c[column] == sa.bindparam(f"k_{column}"))
+        params = [{f"k_{c}": v for c, v in zip(keys.columns, row)}
+                  for row in keys.drop_duplicates().itertuples(index=False, name=None)]
+        return max(0, conn.execute(stmt, params).rowcount or 0)
+
     def upsert(
         self,
         table: sa.Table | str,
@@ -316,7 +363,9 @@ class Warehouse:
             frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
         for column in tbl.columns:
             if isinstance(column.type, AwareDateTime) and column.name in frame:
-                frame[column.name] = pd.to_datetime(frame[column.name]).dt.tz_convert("Asia/Seoul")
+                # utc=True copes with empty and all-NULL columns too (they come back untyped).
+                frame[column.name] = (pd.to_datetime(frame[column.name], utc=True).dt.tz_convert("Asia/Seoul")
+                                      .dt.as_unit("us"))
         return frame
 
     def row_count(self, table: sa.Table | str, where: Mapping[str, Any] | None = None) -> int:
@@ -378,15 +427,15 @@ class Warehouse:
                 values = pd.to_datetime(series, utc=True)
             utc = values.dt.tz_convert("UTC")
             fmt = "%Y-%m-%d %H:%M:%S.%f" if self.dialect == "sqlite" else "%Y-%m-%d %H:%M:%S.%f+00"
-            text = utc.dt.strftime(fmt)
-            return text.astype(object).where(values.notna(), None)
+            return _format_distinct(utc, lambda distinct: distinct.strftime(fmt))
         if isinstance(kind, sa.Date):
             values = pd.to_datetime(series)
-            return values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+            return _format_distinct(values, lambda distinct: distinct.strftime("%Y-%m-%d"))
         if isinstance(kind, sa.Boolean):
-            return series.astype(object).where(series.notna(), None).map(
-                lambda v: None if v is None else bool(v)
-            )
+            # Equal values have equal truth, so converting each distinct value is converting all.
+            flags = _format_distinct(series.astype(object), lambda distinct: [bool(v) for v in distinct])
+            # Same dtype as before: bool when nothing is null (as Series.map inferred), else object.
+            return flags.astype(bool) if len(flags) and flags.notna().all() else flags
         if isinstance(kind, sa.Integer):
             try:
                 ints = series.astype("Int64")
@@ -422,10 +471,7 @@ class Warehouse:
         columns = list(db_frame.columns)
         col_sql = ", ".join(f'"{c}"' for c in columns)
         if self.dialect == "postgresql":
-            buffer = io.StringIO()
-            # \N marks NULL; quoted empty strings stay empty strings.
-            db_frame.to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL)
-            buffer.seek(0)
+            buffer = io.StringIO(_copy_csv(db_frame))
             raw = conn.connection.driver_connection
             with raw.cursor() as cur:
                 cur.copy_expert(
@@ -435,6 +481,71 @@ class Warehouse:
             placeholders = ", ".join("?" for _ in columns)
             rows = list(db_frame.itertuples(index=False, name=None))
             conn.exec_driver_sql(f'INSERT INTO "{table_name}" ({col_sql}) VALUES ({placeholders})', rows)
+
+
+def _format_distinct(series: pd.Series, convert) -> pd.Series:
+    """``convert`` applied to each distinct non-null value once, spread back; None where null.
+
+    A forecast issuance has ~70 distinct timestamps in 17,000 rows: formatting each row (``strftime``
+    is ~1 us a value) was most of the load's client time. Nulls (None, NaN, NaT) become None.
+    """
+    codes, distinct = pd.factorize(series, sort=False, use_na_sentinel=True)
+    table = np.empty(len(distinct) + 1, dtype=object)
+    table[:-1] = list(convert(distinct))
+    table[-1] = None  # code -1: null
+    return pd.Series(table[codes], index=series.index, dtype=object)
+
+
+# -- COPY text ----------------------------------------------------------------------------------
+# PostgreSQL's CSV format with NULL '\N': an unquoted \N is NULL, a quoted field is always literal.
+# A field is quoted when it holds the delimiter, a quote, a line break (\n or \r: an unquoted \r is
+# an error) or a backslash (so the text "\N" stays text and "\." is never the end-of-data marker).
+_COPY_NULL = "\\N"
+_COPY_QUOTE_IF = re.compile(r'[,"\r\n\\]')
+
+
+def _copy_field(value: Any) -> str:
+    """One non-null value as a CSV field: floats by shortest round-trip repr, text quoted if needed."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, float):
+        return float.__repr__(value)  # also plain for numpy float64 ('1.5', not 'np.float64(1.5)')
+    else:
+        text = str(value)  # bool -> True/False, int, and anything else by its str
+    if _COPY_QUOTE_IF.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _copy_column(series: pd.Series) -> np.ndarray:
+    """A db-frame column as CSV fields (object array of str), rendering each distinct value once."""
+    values = series.to_numpy(dtype=object)
+    null = pd.isna(values)
+    kinds = set(map(type, values[~null])) if null.any() else set(map(type, values))
+    if len(kinds) == 1 and next(iter(kinds)) in (str, int, bool):
+        # One exact type whose equal values always print alike: render each distinct value once.
+        codes, distinct = pd.factorize(values, sort=False, use_na_sentinel=True)
+        rendered = [_copy_field(v) for v in distinct]
+    elif len(kinds) == 1 and issubclass(next(iter(kinds)), float):
+        # Floats by bit pattern: 0.0 and -0.0 are equal but print differently.
+        floats = np.zeros(len(values), dtype=np.float64)
+        floats[~null] = values[~null]
+        codes, distinct = pd.factorize(floats.view(np.int64), sort=False)
+        codes[null] = -1
+        rendered = [float.__repr__(v) for v in distinct.view(np.float64).tolist()]
+    else:
+        # Mixed or other types (1, 1.0 and True are equal but print differently): value by value.
+        return np.array([_COPY_NULL if n else _copy_field(v) for v, n in zip(values, null)], dtype=object)
+    table = np.empty(len(rendered) + 1, dtype=object)
+    table[:-1] = rendered
+    table[-1] = _COPY_NULL  # code -1: null
+    return table[codes]
+
+
+def _copy_csv(db_frame: pd.DataFrame) -> str:
+    """The frame as the CSV text COPY ... WITH (FORMAT csv, NULL '\\N') reads back unchanged."""
+    columns = [_copy_column(db_frame[name]) for name in db_frame.columns]
+    return "".join([",".join(fields) + "\n" for fields in zip(*columns)])
 
 
 def to_python(value: Any) -> Any:

@@ -108,7 +108,7 @@ def _points(warehouse: WarehouseResource):
 @dg.asset(
     key=POINTS_KEY,
     group_name=GROUP,
-    deps=["regions"],
+    deps=["regions", dg.AssetKey(["destinations", "forecast_cells"])],
     kinds={"python", "sql"},
     description=(
         "The distinct KMA grid cells asked about per issuance: the 17 province points plus the cells of "
@@ -123,6 +123,7 @@ def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     from weather_flick_batch.weather.points import build_forecast_points
 
     wh = warehouse.get()
+    wh.ensure_schema()
     regions = wh.read_table(schema.regions)
     cells = destination_cells(wh)
     result = build_forecast_points(regions, cells, max_points=kma.max_points)
@@ -143,19 +144,16 @@ def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 
 def destination_cells(wh):
-    """Active destinations per KMA cell, once the destination tables exist (None before)."""
+    """Active destinations per KMA cell (from destinations/forecast_cells)."""
+    import pandas as pd
     import sqlalchemy as sa
 
-    if "destinations" not in schema.metadata.tables:
-        return None
-    table = schema.metadata.tables["destinations"]
-    stmt = (sa.select(table.c.grid_nx.label("nx"), table.c.grid_ny.label("ny"),
-                      sa.func.min(table.c.region_code).label("region_code"),
+    cells, dest = schema.destination_forecast_cells, schema.destinations
+    stmt = (sa.select(cells.c.nx, cells.c.ny, sa.func.min(cells.c.region_code).label("region_code"),
                       sa.func.count().label("destinations"))
-            .where(table.c.is_active.is_(True), table.c.grid_nx.is_not(None))
-            .group_by(table.c.grid_nx, table.c.grid_ny))
-    import pandas as pd
-
+            .select_from(cells.join(dest, dest.c.content_id == cells.c.content_id))
+            .where(dest.c.is_active.is_(True))
+            .group_by(cells.c.nx, cells.c.ny))
     with wh.engine.connect() as conn:
         return pd.DataFrame(conn.execute(stmt).fetchall(), columns=["nx", "ny", "region_code", "destinations"])
 

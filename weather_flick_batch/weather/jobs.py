@@ -3,12 +3,12 @@
 import dagster as dg
 
 from weather_flick_batch.core.timeutil import KST_NAME
+from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.schedules_policy import default_schedule_status
 from weather_flick_batch.weather import assets as w
 from weather_flick_batch.weather import issuance
 
-# Weather is the most time-sensitive data: highest priority lane after health.
-WEATHER_TAGS = {"dagster/priority": "5", "weather_flick/lane": "weather", "dagster/max_runtime": "1800"}
+WEATHER_TAGS = LANE_TAGS["weather"]
 
 nowcast_job = dg.define_asset_job(
     "weather_nowcast_job", selection=[w.NOWCAST_KEY], tags=WEATHER_TAGS,

@@ -1,0 +1,347 @@
+"""Destination assets from the KTO TourAPI: districts, the catalogue (one partition per province),
+festivals with their dates, and each destination's KMA forecast cell.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import dagster as dg
+
+from weather_flick_batch.core import quality
+from weather_flick_batch.core.regions import PROVINCES
+from weather_flick_batch.core.timeutil import now_kst
+from weather_flick_batch.destinations.resources import KtoResource
+from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG, permanent_write_errors
+from weather_flick_batch.resources.api import raw_archive, response_cache
+from weather_flick_batch.resources.redis import RedisResource
+from weather_flick_batch.resources.s3 import S3StorageResource
+from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.warehouse import schema
+from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+
+GROUP = "destinations"
+DISTRICTS_KEY = dg.AssetKey(["destinations", "districts"])
+CATALOGUE_KEY = dg.AssetKey(["destinations", "catalogue"])
+FESTIVALS_KEY = dg.AssetKey(["destinations", "festivals"])
+CELLS_KEY = dg.AssetKey(["destinations", "forecast_cells"])
+
+# Partition keys people can read in the UI; each maps to one TourAPI area code.
+PROVINCE_PARTITION_KEYS: dict[str, int] = {p.name_en.lower(): p.area_code for p in PROVINCES}
+province_partitions = dg.StaticPartitionsDefinition(list(PROVINCE_PARTITION_KEYS))
+# TourAPI list pages change slowly; an hour of caching makes retries and re-runs free.
+CACHE_TTL_S = 3600
+
+
+class CatalogueSyncConfig(dg.Config):
+    """'auto': incremental when the province was synced in the last 30 days, else a full crawl."""
+
+    mode: str = "auto"
+
+
+@contextmanager
+def _fatal_api_errors():
+    from weather_flick_batch.core.apiclient import ApiConfigurationError, QuotaExhaustedError
+
+    try:
+        yield
+    except (ApiConfigurationError, QuotaExhaustedError) as exc:
+        raise dg.Failure(str(exc), allow_retries=False) from None
+
+
+def _source_label(simulated: bool) -> str:
+    return "SIMULATED (embedded TourAPI catalogue)" if simulated else "KTO TourAPI (live)"
+
+
+def _result(name: str, verdict: quality.Verdict, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(check_name=name, passed=verdict.passed, severity=severity,
+                               description=verdict.description, metadata=verdict.metadata)
+
+
+# -- districts ------------------------------------------------------------------------------------
+@dg.asset(
+    key=DISTRICTS_KEY,
+    group_name=GROUP,
+    deps=["regions"],
+    kinds={"python", "sql", "tourapi"},
+    pool="kto_api",
+    retry_policy=NETWORK_RETRY,
+    tags={NETWORK_TAG: "kto"},
+    description="The districts (sigungu) of every province from TourAPI areaCode2: regions complete to district level.",
+    metadata={"dagster/column_schema": column_schema(schema.districts), "dagster/table_name": "districts"},
+    check_specs=[dg.AssetCheckSpec("every_province_has_districts", asset=DISTRICTS_KEY, blocking=True,
+                                   description="All 17 provinces have at least one district.")],
+    code_version="1",
+)
+def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kto: KtoResource,
+              redis: RedisResource, s3: S3StorageResource):
+    import pandas as pd
+
+    from weather_flick_batch.core.apiclient import fetch_all_pages
+
+    now = now_kst()
+    api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
+    rows = []
+    with _fatal_api_errors():
+        for province in PROVINCES:
+            items, _ = fetch_all_pages(api, "areaCode2", {"areaCode": province.area_code}, page_size=1000,
+                                       cache_ttl_s=CACHE_TTL_S)
+            rows += [{"region_code": province.area_code, "sigungu_code": int(i["code"]),
+                      "name_ko": str(i["name"]).strip()} for i in items]
+    frame = pd.DataFrame(rows).drop_duplicates(["region_code", "sigungu_code"])
+    frame["simulated"] = bool(api.simulated)
+    frame["updated_at"] = now
+    with permanent_write_errors():
+        write = warehouse.get().replace_rows(schema.districts, frame, run_id=context.run.run_id)
+    per_province = frame.groupby("region_code").size()
+    missing = sorted({p.area_code for p in PROVINCES} - set(per_province.index))
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
+                  "source": _source_label(api.simulated),
+                  "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["updated_at"])))},
+        check_results=[_result("every_province_has_districts", quality.Verdict(
+            not missing, {"provinces_with_districts": len(per_province), "missing": str(missing)},
+            "every province has districts" if not missing else f"no districts for {missing}"))],
+    )
+
+
+# -- catalogue --------------------------------------------------------------------------------------
+CATALOGUE_CHECKS = {
+    "catalogue_required_fields": "Active destinations have a title, a content type and coordinates.",
+    "catalogue_inside_korea": "Active destinations lie inside Korea (lat 33..39, lon 124..132).",
+    "catalogue_unique_ids": "content_id is unique.",
+    "catalogue_known_region": "Every destination belongs to its partition's region and a known district.",
+}
+
+
+@dg.asset(
+    key=CATALOGUE_KEY,
+    group_name=GROUP,
+    deps=["regions", DISTRICTS_KEY],
+    partitions_def=province_partitions,
+    kinds={"python", "sql", "tourapi"},
+    pool="kto_api",
+    retry_policy=NETWORK_RETRY,
+    tags={NETWORK_TAG: "kto"},
+    description=(
+        "Tourist destinations of one province from TourAPI (all content types): a full crawl weekly, an "
+        "incremental sync (areaBasedSyncList2 with showflag) daily. Withdrawn destinations are kept inactive, "
+        "never deleted; suspicious rows go to destination_rejects with a reason. Published to the service as "
+        "views tourist_attractions, cultural_facilities, festivals_events, leisure_sports, accommodations, "
+        "shopping, restaurants."
+    ),
+    metadata={"dagster/column_schema": column_schema(schema.destinations), "dagster/table_name": "destinations"},
+    check_specs=[dg.AssetCheckSpec(name, asset=CATALOGUE_KEY, blocking=True, description=desc)
+                 for name, desc in CATALOGUE_CHECKS.items()],
+    code_version="1",
+)
+def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, warehouse: WarehouseResource,
+              kto: KtoResource, redis: RedisResource, s3: S3StorageResource):
+    import json
+
+    import pandas as pd
+
+    from weather_flick_batch.destinations.sync import TABLE_COLUMNS, sync_province
+
+    if config.mode not in ("auto", "full", "incremental"):
+        raise dg.Failure(f"mode must be auto, full or incremental, got {config.mode!r}", allow_retries=False)
+    area_code = PROVINCE_PARTITION_KEYS[context.partition_key]
+    now = now_kst()
+    wh = warehouse.get()
+    wh.ensure_schema()
+    existing = wh.read_table(schema.destinations, {"region_code": area_code})
+    state_rows = wh.read_table(schema.destination_sync_state, {"region_code": area_code})
+    last_sync = state_rows["last_sync_at"].iloc[0] if len(state_rows) else None
+    api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
+    with _fatal_api_errors():
+        outcome = sync_province(api, area_code, existing, config.mode, now, last_sync, cache_ttl_s=CACHE_TTL_S)
+
+    state = outcome.state[TABLE_COLUMNS]
+    rejects = outcome.rejects.assign(
+        region_code=area_code, content_id=outcome.rejects["content_id"].fillna("").astype(str),
+        raw=[json.dumps(r, ensure_ascii=False, default=str) if not isinstance(r, str) else r
+             for r in outcome.rejects["raw"]],
+        rejected_at=now,
+    ).drop_duplicates(["content_id", "reason"])
+    previous_full = state_rows["last_full_sync_at"].iloc[0] if len(state_rows) else None
+    sync_state = pd.DataFrame([{
+        "region_code": area_code, "last_sync_at": now, "last_mode": outcome.mode,
+        "last_full_sync_at": now if outcome.mode == "full" else previous_full,
+        "active_destinations": int(state["is_active"].sum()),
+    }])
+    writes = [
+        # by key too: a destination that moved province must leave its old partition
+        (schema.destinations, state, {"region_code": area_code}, ["content_id"]),
+        (schema.destination_sync_state, sync_state, {"region_code": area_code}, None),
+    ]
+    if outcome.mode == "full":
+        writes.append((schema.destination_rejects, rejects, {"region_code": area_code}, None))
+    else:
+        writes.append((schema.destination_rejects, rejects, None, ["region_code", "content_id", "reason"]))
+    with permanent_write_errors():
+        results = wh.replace_many(writes, run_id=context.run.run_id)
+
+    known_districts = wh.read_table(schema.districts, {"region_code": area_code})["sigungu_code"]
+    active = state[state["is_active"]]
+    required = active[["title", "content_type_id", "latitude", "longitude"]].isna().any(axis=1) | (
+        active["title"].astype(str).str.strip() == "")
+    outside = ~(active["latitude"].between(33, 39) & active["longitude"].between(124, 132))
+    unknown_district = active["sigungu_code"].notna() & ~active["sigungu_code"].isin(set(known_districts))
+    wrong_region = active["region_code"] != area_code
+    checks = [
+        _result("catalogue_required_fields", quality.Verdict(
+            not required.any(), {"violations": int(required.sum())}, f"{int(required.sum())} rows lack fields")),
+        _result("catalogue_inside_korea", quality.Verdict(
+            not outside.any(), {"outside": int(outside.sum())}, f"{int(outside.sum())} rows outside Korea")),
+        _result("catalogue_unique_ids", quality.unique_keys(state, ["content_id"])),
+        _result("catalogue_known_region", quality.Verdict(
+            not (unknown_district.any() or wrong_region.any()),
+            {"unknown_district": int(unknown_district.sum()), "wrong_region": int(wrong_region.sum()),
+             "districts_known": len(known_districts)},
+            "every destination in its region and a known district" if not (unknown_district.any() or
+                                                                           wrong_region.any())
+            else f"{int(unknown_district.sum())} unknown districts, {int(wrong_region.sum())} wrong regions")),
+    ]
+    by_type = active.groupby("content_type_id").size().to_dict()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(state),
+            **outcome.as_metadata(),
+            **api.stats.as_metadata(),
+            "minimum_pages": outcome.pages,
+            "rows_written": results[0].rows_written,
+            "active_by_content_type": json.dumps({str(k): int(v) for k, v in by_type.items()}),
+            "source": _source_label(api.simulated),
+            "reject_reasons": json.dumps(outcome.rejects["reason"].value_counts().to_dict(), ensure_ascii=False),
+            "preview": dg.MetadataValue.md(markdown_preview(active[["content_id", "content_type_id", "title",
+                                                                    "sigungu_code", "latitude", "longitude"]])),
+        },
+        check_results=checks,
+    )
+
+
+@dg.asset_check(asset=CATALOGUE_KEY, description="Every province had a full crawl in the last 8 days "
+                "and a sync in the last 2 days.")
+def catalogue_sync_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    state = warehouse.get().read_table(schema.destination_sync_state)
+    now = now_kst()
+    stale_full, stale_any = [], []
+    for code in PROVINCE_PARTITION_KEYS.values():
+        row = state[state["region_code"] == code]
+        if row.empty:
+            stale_full.append(code)
+            stale_any.append(code)
+            continue
+        full = row["last_full_sync_at"].iloc[0]
+        if full is None or (now - full) > timedelta(days=8):
+            stale_full.append(code)
+        if now - row["last_sync_at"].iloc[0] > timedelta(days=2):
+            stale_any.append(code)
+    return dg.AssetCheckResult(
+        passed=not stale_full and not stale_any, severity=dg.AssetCheckSeverity.WARN,
+        description="fresh" if not (stale_full or stale_any)
+        else f"no full crawl in 8 days: {stale_full}; no sync in 2 days: {stale_any}",
+        metadata={"provinces_without_recent_full_crawl": len(stale_full),
+                  "provinces_without_recent_sync": len(stale_any)},
+    )
+
+
+# -- festivals ------------------------------------------------------------------------------------
+@dg.asset(
+    key=FESTIVALS_KEY,
+    group_name=GROUP,
+    deps=[CATALOGUE_KEY],
+    kinds={"python", "sql", "tourapi"},
+    pool="kto_api",
+    retry_policy=NETWORK_RETRY,
+    tags={NETWORK_TAG: "kto"},
+    description="Festivals and events with their dates (TourAPI searchFestival2): those running from 30 days "
+                "ago onwards, for the festival calendar and the festival-weather analytics.",
+    metadata={"dagster/column_schema": column_schema(schema.festival_events), "dagster/table_name": "festival_events"},
+    check_specs=[dg.AssetCheckSpec("festival_dates_valid", asset=FESTIVALS_KEY, blocking=True,
+                                   description="Every festival has dates, end on or after start, inside Korea."),
+                 dg.AssetCheckSpec("festival_calendar_not_empty", asset=FESTIVALS_KEY,
+                                   description="At least one festival in the next 60 days.")],
+    code_version="1",
+)
+def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kto: KtoResource,
+              redis: RedisResource, s3: S3StorageResource):
+    from weather_flick_batch.core.apiclient import fetch_all_pages
+    from weather_flick_batch.destinations.cleaning import clean_items
+
+    now = now_kst()
+    today = now.date()
+    api = kto.api(today, response_cache(redis), raw_archive(s3))
+    start = today - timedelta(days=30)
+    with _fatal_api_errors():
+        items, pages = fetch_all_pages(api, "searchFestival2", {"eventStartDate": start.strftime("%Y%m%d")},
+                                       page_size=1000, cache_ttl_s=CACHE_TTL_S)
+    clean = clean_items(items, now)
+    rows = clean.rows[clean.rows["is_active"] & clean.rows["event_start_date"].notna()].copy()
+    rows["event_end_date"] = rows["event_end_date"].where(rows["event_end_date"].notna(), rows["event_start_date"])
+    frame = rows.rename(columns={"area_code": "region_code"})[
+        ["content_id", "title", "region_code", "sigungu_code", "event_start_date", "event_end_date", "latitude",
+         "longitude", "addr1", "image_url", "modified_time"]].assign(simulated=bool(api.simulated), updated_at=now)
+    with permanent_write_errors():
+        write = warehouse.get().replace_rows(schema.festival_events, frame, run_id=context.run.run_id)
+    import pandas as pd
+
+    starts = pd.to_datetime(frame["event_start_date"])
+    ends = pd.to_datetime(frame["event_end_date"])
+    bad = int(((ends < starts) | ~frame["latitude"].between(33, 39)).sum())
+    upcoming = int(((starts.dt.date <= today + timedelta(days=60)) & (ends.dt.date >= today)).sum())
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
+                  "pages_fetched": pages, "rejected": len(clean.rejects), "upcoming_60_days": upcoming,
+                  "source": _source_label(api.simulated),
+                  "preview": dg.MetadataValue.md(markdown_preview(
+                      frame.sort_values("event_start_date")[["title", "region_code", "event_start_date",
+                                                             "event_end_date"]]))},
+        check_results=[
+            _result("festival_dates_valid", quality.Verdict(bad == 0, {"invalid": bad},
+                                                            f"{bad} festivals with bad dates or places")),
+            _result("festival_calendar_not_empty", quality.Verdict(
+                upcoming > 0, {"upcoming_60_days": upcoming}, f"{upcoming} festivals in the next 60 days"),
+                severity=dg.AssetCheckSeverity.WARN),
+        ],
+    )
+
+
+# -- forecast cells -------------------------------------------------------------------------------
+@dg.asset(
+    key=CELLS_KEY,
+    group_name=GROUP,
+    deps=[CATALOGUE_KEY],
+    kinds={"python", "sql"},
+    description="Each active destination's KMA forecast grid cell, computed from its coordinates.",
+    metadata={"dagster/column_schema": column_schema(schema.destination_forecast_cells),
+              "dagster/table_name": "destination_forecast_cells"},
+    check_specs=[dg.AssetCheckSpec("every_destination_has_a_cell", asset=CELLS_KEY, blocking=True,
+                                   description="Every active destination is mapped to a forecast cell.")],
+    code_version="1",
+)
+def forecast_cells(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    import pandas as pd
+
+    from weather_flick_batch.core.grid import latlon_to_grid
+    from weather_flick_batch.weather.points import point_id
+
+    wh = warehouse.get()
+    active = wh.read_table(schema.destinations, {"is_active": True})
+    cells = [latlon_to_grid(lat, lon) for lat, lon in zip(active["latitude"], active["longitude"])]
+    frame = pd.DataFrame({
+        "content_id": active["content_id"], "region_code": active["region_code"],
+        "nx": [c.nx for c in cells], "ny": [c.ny for c in cells],
+    })
+    frame["point_id"] = [point_id(nx, ny) for nx, ny in zip(frame["nx"], frame["ny"])]
+    frame["updated_at"] = now_kst()
+    with permanent_write_errors():
+        write = wh.replace_rows(schema.destination_forecast_cells, frame, run_id=context.run.run_id)
+    missing = len(active) - len(frame)
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(),
+                  "distinct_cells": int(frame[["nx", "ny"]].drop_duplicates().shape[0]),
+                  "active_destinations": len(active)},
+        check_results=[_result("every_destination_has_a_cell", quality.Verdict(
+            missing == 0, {"active": len(active), "mapped": len(frame)}, f"{missing} destinations without a cell"))],
+    )

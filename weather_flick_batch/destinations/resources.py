@@ -1,0 +1,33 @@
+"""The TourAPI source as a Dagster resource: the embedded catalogue by default, the live API when asked."""
+
+from typing import Optional
+
+import dagster as dg
+
+from weather_flick_batch.core.apiclient import ApiConfigurationError
+
+
+class KtoResource(dg.ConfigurableResource):
+    """Where destinations come from. ``api_keys`` arrives as EnvVar and never reaches logs or metadata."""
+
+    mode: str = "sample"
+    base_url: str = "https://apis.data.go.kr/B551011/KorService2"
+    api_keys: Optional[str] = None
+    timeout_s: float = 10.0
+    max_attempts: int = 4
+    backoff_s: float = 0.5
+
+    def api(self, today, cache=None, archive=None):
+        from weather_flick_batch.destinations.client import SampleTourApi, live_tour_api
+
+        if self.mode == "sample":
+            return SampleTourApi(today)
+        keys = [k for k in (self.api_keys or "").split(",") if k.strip()]
+        if not keys:
+            raise ApiConfigurationError(
+                "WEATHER_FLICK_KTO_MODE=live but WEATHER_FLICK_KTO_API_KEYS is empty: set at least one TourAPI key",
+                service="KTO", operation="-",
+            )
+        return live_tour_api(base_url=self.base_url, keys=keys, timeout_s=self.timeout_s,
+                             max_attempts=self.max_attempts, backoff_base_s=self.backoff_s,
+                             cache=cache, archive=archive)
