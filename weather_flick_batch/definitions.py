@@ -10,6 +10,8 @@ import dagster as dg
 from weather_flick_batch.destinations import assets as destination_assets
 from weather_flick_batch.destinations.definitions import defs as destination_defs
 from weather_flick_batch.policies import LANE_TAGS, apply_global_policies
+from weather_flick_batch.recommendations import assets as recommendation_assets
+from weather_flick_batch.recommendations.definitions import defs as recommendation_defs
 from weather_flick_batch.regions.definitions import defs as region_defs
 from weather_flick_batch.resources import build_resources
 from weather_flick_batch.weather import assets as weather_assets
@@ -33,15 +35,16 @@ refresh_catalogue_derived_job = dg.define_asset_job(
     description="Festivals, destination forecast cells and forecast points, with their checks.",
 )
 
-# Everything derived from the newest forecasts (the daily outlook; recommendations, analytics).
+# Everything derived from the newest forecasts: the daily outlook, scores and top lists.
 refresh_derived_job = dg.define_asset_job(
     name="refresh_derived",
-    selection=dg.AssetSelection.assets(weather_assets.OUTLOOK_KEY),
+    selection=dg.AssetSelection.assets(weather_assets.OUTLOOK_KEY, recommendation_assets.SCORES_KEY,
+                                       recommendation_assets.TOP_KEY),
     tags=LANE_TAGS["analytics"],
     description="Assets derived from the newest forecasts, with their checks.",
 )
 
-DOMAINS = [region_defs, destination_defs, weather_defs]
+DOMAINS = [region_defs, destination_defs, weather_defs, recommendation_defs]
 
 
 def build_definitions() -> dg.Definitions:

@@ -51,6 +51,7 @@ PIPELINE: list[PipelineStep] = [
     PipelineStep("weather_short_range_job", _latest("short_range")),
     PipelineStep("weather_mid_range_job", _latest("mid_range")),
     PipelineStep("refresh_derived"),
+    PipelineStep("refresh_analytics"),
 ]
 
 

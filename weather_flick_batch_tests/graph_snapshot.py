@@ -51,5 +51,6 @@ def describe(defs: dg.Definitions) -> str:
     lines.append("")
     lines.append("# resources")
     for name, resource in sorted(repo.get_top_level_resources().items()):
-        lines.append(f"{name}: {type(resource).__name__}")
+        cls = getattr(resource, "configurable_resource_cls", None) or type(resource)
+        lines.append(f"{name}: {cls.__name__}")
     return "\n".join(lines) + "\n"

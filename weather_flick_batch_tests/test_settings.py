@@ -41,3 +41,12 @@ def test_readme_documents_every_setting():
     readme = (ROOT / "README.md").read_text()
     missing = [s.name for s in settings.SETTINGS if f"`{s.name}`" not in readme]
     assert not missing, f"README lacks {missing}"
+
+
+def test_readme_scoring_section_matches_docs():
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- scoring:start")
+    section = readme[readme.index("\n", start) + 1:readme.index("<!-- scoring:end -->")].strip()
+    doc = (ROOT / "docs" / "scoring.md").read_text()
+    nested = "\n".join(("#" + line if line.startswith("#") else line) for line in doc.splitlines()).strip()
+    assert section == nested, "README's scoring section is generated from docs/scoring.md: regenerate it"

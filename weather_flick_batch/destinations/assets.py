@@ -2,12 +2,12 @@
 festivals with their dates, and each destination's KMA forecast cell.
 """
 
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import dagster as dg
 
+from weather_flick_batch.checks import check_result, fatal_api_errors
 from weather_flick_batch.core import quality
 from weather_flick_batch.core.regions import PROVINCES
 from weather_flick_batch.core.timeutil import now_kst
@@ -39,23 +39,8 @@ class CatalogueSyncConfig(dg.Config):
     mode: str = "auto"
 
 
-@contextmanager
-def _fatal_api_errors():
-    from weather_flick_batch.core.apiclient import ApiConfigurationError, QuotaExhaustedError
-
-    try:
-        yield
-    except (ApiConfigurationError, QuotaExhaustedError) as exc:
-        raise dg.Failure(str(exc), allow_retries=False) from None
-
-
 def _source_label(simulated: bool) -> str:
     return "SIMULATED (embedded TourAPI catalogue)" if simulated else "KTO TourAPI (live)"
-
-
-def _result(name: str, verdict: quality.Verdict, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(check_name=name, passed=verdict.passed, severity=severity,
-                               description=verdict.description, metadata=verdict.metadata)
 
 
 # -- districts ------------------------------------------------------------------------------------
@@ -82,7 +67,7 @@ def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     now = now_kst()
     api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
     rows = []
-    with _fatal_api_errors():
+    with fatal_api_errors():
         for province in PROVINCES:
             items, _ = fetch_all_pages(api, "areaCode2", {"areaCode": province.area_code}, page_size=1000,
                                        cache_ttl_s=CACHE_TTL_S)
@@ -99,7 +84,7 @@ def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
         metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
                   "source": _source_label(api.simulated),
                   "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["updated_at"])))},
-        check_results=[_result("every_province_has_districts", quality.Verdict(
+        check_results=[check_result("every_province_has_districts", quality.Verdict(
             not missing, {"provinces_with_districts": len(per_province), "missing": str(missing)},
             "every province has districts" if not missing else f"no districts for {missing}"))],
     )
@@ -153,7 +138,7 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
     state_rows = wh.read_table(schema.destination_sync_state, {"region_code": area_code})
     last_sync = state_rows["last_sync_at"].iloc[0] if len(state_rows) else None
     api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
-    with _fatal_api_errors():
+    with fatal_api_errors():
         outcome = sync_province(api, area_code, existing, config.mode, now, last_sync, cache_ttl_s=CACHE_TTL_S)
 
     state = outcome.state[TABLE_COLUMNS]
@@ -189,12 +174,12 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
     unknown_district = active["sigungu_code"].notna() & ~active["sigungu_code"].isin(set(known_districts))
     wrong_region = active["region_code"] != area_code
     checks = [
-        _result("catalogue_required_fields", quality.Verdict(
+        check_result("catalogue_required_fields", quality.Verdict(
             not required.any(), {"violations": int(required.sum())}, f"{int(required.sum())} rows lack fields")),
-        _result("catalogue_inside_korea", quality.Verdict(
+        check_result("catalogue_inside_korea", quality.Verdict(
             not outside.any(), {"outside": int(outside.sum())}, f"{int(outside.sum())} rows outside Korea")),
-        _result("catalogue_unique_ids", quality.unique_keys(state, ["content_id"])),
-        _result("catalogue_known_region", quality.Verdict(
+        check_result("catalogue_unique_ids", quality.unique_keys(state, ["content_id"])),
+        check_result("catalogue_known_region", quality.Verdict(
             not (unknown_district.any() or wrong_region.any()),
             {"unknown_district": int(unknown_district.sum()), "wrong_region": int(wrong_region.sum()),
              "districts_known": len(known_districts)},
@@ -273,7 +258,7 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     today = now.date()
     api = kto.api(today, response_cache(redis), raw_archive(s3))
     start = today - timedelta(days=30)
-    with _fatal_api_errors():
+    with fatal_api_errors():
         items, pages = fetch_all_pages(api, "searchFestival2", {"eventStartDate": start.strftime("%Y%m%d")},
                                        page_size=1000, cache_ttl_s=CACHE_TTL_S)
     clean = clean_items(items, now)
@@ -298,9 +283,9 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
                       frame.sort_values("event_start_date")[["title", "region_code", "event_start_date",
                                                              "event_end_date"]]))},
         check_results=[
-            _result("festival_dates_valid", quality.Verdict(bad == 0, {"invalid": bad},
+            check_result("festival_dates_valid", quality.Verdict(bad == 0, {"invalid": bad},
                                                             f"{bad} festivals with bad dates or places")),
-            _result("festival_calendar_not_empty", quality.Verdict(
+            check_result("festival_calendar_not_empty", quality.Verdict(
                 upcoming > 0, {"upcoming_60_days": upcoming}, f"{upcoming} festivals in the next 60 days"),
                 severity=dg.AssetCheckSeverity.WARN),
         ],
@@ -342,6 +327,6 @@ def forecast_cells(context: dg.AssetExecutionContext, warehouse: WarehouseResour
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
                   "distinct_cells": int(frame[["nx", "ny"]].drop_duplicates().shape[0]),
                   "active_destinations": len(active)},
-        check_results=[_result("every_destination_has_a_cell", quality.Verdict(
+        check_results=[check_result("every_destination_has_a_cell", quality.Verdict(
             missing == 0, {"active": len(active), "mapped": len(frame)}, f"{missing} destinations without a cell"))],
     )

@@ -288,3 +288,110 @@ destination_sync_state = sa.Table(
     sa.Column("last_mode", sa.String(16), nullable=False),
     sa.Column("active_destinations", sa.Integer, nullable=False),
 )
+
+
+# --- recommendations ---------------------------------------------------------------------------
+destination_weather_scores = sa.Table(
+    "destination_weather_scores",
+    metadata,
+    sa.Column("content_id", sa.String(20), primary_key=True),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("lead_days", sa.Integer, nullable=False),
+    sa.Column("content_type_id", sa.Integer, nullable=False),
+    sa.Column("region_code", sa.Integer, nullable=False),
+    sa.Column("sigungu_code", sa.Integer),
+    sa.Column("point_id", sa.String(16), nullable=False),
+    sa.Column("profile", sa.String(20), nullable=False, comment="urban, beach or outdoor_active (HCI variant)"),
+    sa.Column("score", sa.Float, nullable=False, comment="0-100 weather suitability"),
+    sa.Column("grade", sa.String(20), nullable=False),
+    sa.Column("grade_rank", sa.Integer, nullable=False, comment="0 unacceptable .. 6 ideal"),
+    sa.Column("confidence", sa.Float, nullable=False, comment="falls with lead time and missing inputs"),
+    sa.Column("reasons", sa.Text, nullable=False, comment="JSON list, e.g. [\"rain 70 %\"]"),
+    sa.Column("tc_rating", sa.Float, nullable=False),
+    sa.Column("a_rating", sa.Float, nullable=False),
+    sa.Column("p_rating", sa.Float, nullable=False),
+    sa.Column("w_rating", sa.Float, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False, comment="short_range or mid_range outlook"),
+    sa.Column("simulated", sa.Boolean, nullable=False),
+    sa.Column("as_of", AwareDateTime, nullable=False),
+)
+sa.Index("ix_scores_region_date", destination_weather_scores.c.region_code, destination_weather_scores.c.forecast_date)
+
+regional_recommendations = sa.Table(
+    "regional_recommendations",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sigungu_code", sa.Integer, primary_key=True, autoincrement=False, comment="0: province level"),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("content_type_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("rank", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("level", sa.String(10), nullable=False, comment="province or district"),
+    sa.Column("content_id", sa.String(20), nullable=False),
+    sa.Column("title", sa.String(300)),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("grade", sa.String(20), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("as_of", AwareDateTime, nullable=False),
+)
+
+# --- analytics ---------------------------------------------------------------------------------
+analytics_region_weather = sa.Table(
+    "analytics_region_weather",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("lead_days", sa.Integer, nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("tmax_mean_c", sa.Float),
+    sa.Column("tmax_max_c", sa.Float),
+    sa.Column("tmin_mean_c", sa.Float),
+    sa.Column("tmin_min_c", sa.Float),
+    sa.Column("pop_mean_pct", sa.Float),
+    sa.Column("precip_mean_mm", sa.Float),
+    sa.Column("wind_max_ms", sa.Float),
+    sa.Column("cloud_mean_pct", sa.Float),
+    sa.Column("as_of", AwareDateTime, nullable=False),
+)
+
+analytics_score_distribution = sa.Table(
+    "analytics_score_distribution",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("destinations", sa.Integer, nullable=False),
+    sa.Column("mean_score", sa.Float, nullable=False),
+    sa.Column("p10_score", sa.Float, nullable=False),
+    sa.Column("median_score", sa.Float, nullable=False),
+    sa.Column("p90_score", sa.Float, nullable=False),
+    sa.Column("share_good_or_better", sa.Float, nullable=False),
+    sa.Column("day_rank", sa.Integer, nullable=False, comment="1 = the region's best day in the horizon"),
+    sa.Column("is_best_day", sa.Boolean, nullable=False),
+    sa.Column("as_of", AwareDateTime, nullable=False),
+)
+
+analytics_festival_weather = sa.Table(
+    "analytics_festival_weather",
+    metadata,
+    sa.Column("content_id", sa.String(20), primary_key=True),
+    sa.Column("forecast_date", sa.Date, primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("region_code", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("grade", sa.String(20), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("poor_weather", sa.Boolean, nullable=False),
+    sa.Column("as_of", AwareDateTime, nullable=False),
+)
+
+analytics_forecast_verification = sa.Table(
+    "analytics_forecast_verification",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("lead_day", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("pairs", sa.Integer, nullable=False),
+    sa.Column("temp_mae_c", sa.Float, nullable=False),
+    sa.Column("rain_accuracy", sa.Float, nullable=False),
+    sa.Column("rain_hit_rate", sa.Float, comment="NULL when no rain was observed"),
+    sa.Column("observed_rain_hours", sa.Integer, nullable=False),
+    sa.Column("as_of", AwareDateTime, nullable=False),
+)

@@ -6,11 +6,11 @@ Quality checks run inside each asset on the rows just written, so a blocking fai
 downstream assets before they read poisoned data.
 """
 
-from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
 
+from weather_flick_batch.checks import check_result, fatal_api_errors
 from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG, permanent_write_errors
@@ -47,11 +47,6 @@ def _check(name: str, asset_key: dg.AssetKey, description: str, blocking: bool =
     return dg.AssetCheckSpec(name=name, asset=asset_key, description=description, blocking=blocking)
 
 
-def _result(name: str, verdict: quality.Verdict, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(check_name=name, passed=verdict.passed, severity=severity,
-                               description=verdict.description, metadata=verdict.metadata)
-
-
 def _source_label(simulated: bool) -> str:
     return "SIMULATED (offline KMA sample source)" if simulated else "KMA open API (live)"
 
@@ -61,22 +56,35 @@ def _ttl_until(next_publication) -> int:
     return max(60, int((next_publication - now_kst()).total_seconds()))
 
 
-@contextmanager
-def _fatal_api_errors():
-    """A bad key or an exhausted quota will not heal by retrying the step: fail it once, clearly."""
-    from weather_flick_batch.core.apiclient import ApiConfigurationError, QuotaExhaustedError
+def _fetch_issuance(context, kma: KmaResource, redis: RedisResource, s3: S3StorageResource, kind: str,
+                    units: list, fetch, parse):
+    """The partition's issuance for every unit (cell or region): source, servability, cache TTL, collect.
 
-    try:
-        yield
-    except (ApiConfigurationError, QuotaExhaustedError) as exc:
-        raise dg.Failure(str(exc), allow_retries=False) from None
-
-
-def _collect_kma(units, base, **kwargs):
+    ``fetch(source, base, unit, ttl)`` returns a payload, ``parse(payload, unit, base)`` a ParseResult.
+    """
+    from weather_flick_batch.weather import issuance
     from weather_flick_batch.weather.collect import collect
 
-    with _fatal_api_errors():
-        return collect(units, base, **kwargs)
+    base_of, next_publication, previous = {
+        "nowcast": (issuance.nowcast_base_from_partition_key, issuance.next_nowcast_publication,
+                    issuance.previous_nowcast_issuance),
+        "short_range": (issuance.short_range_base_from_partition_key, issuance.next_short_range_publication,
+                        issuance.previous_short_range_issuance),
+        "mid_range": (issuance.mid_range_base_from_partition_key, issuance.next_mid_range_publication,
+                      issuance.previous_mid_range_issuance),
+    }[kind]
+    base = base_of(context.partition_key)
+    source = kma.source(response_cache(redis), raw_archive(s3))
+    _ensure_servable(source, base, kind)
+    ttl = _ttl_until(next_publication(now_kst()))
+    with fatal_api_errors():
+        frame, report = collect(units, base, fetch=lambda b, u: fetch(source, b, u, ttl), parse=parse,
+                                previous=previous, max_workers=kma.max_concurrency)
+    return base, source, frame, report
+
+
+def _cells(points) -> list[tuple[int, int]]:
+    return list(zip(points["nx"].astype(int), points["ny"].astype(int)))
 
 
 def _ensure_servable(source, base, kind: str) -> None:
@@ -100,7 +108,7 @@ def _ensure_servable(source, base, kind: str) -> None:
 def _points(warehouse: WarehouseResource):
     points = warehouse.get().read_table(schema.forecast_points)
     if points.empty:
-        raise dg.Failure("no forecast points yet: materialize weather/forecast_points first")
+        raise dg.Failure("no forecast points yet: materialize weather/forecast_points first", allow_retries=False)
     return points
 
 
@@ -182,21 +190,13 @@ def destination_cells(wh):
 )
 def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
             redis: RedisResource, s3: S3StorageResource):
-    from weather_flick_batch.weather import issuance
     from weather_flick_batch.weather.parsing import parse_ultra_short_nowcast
 
-    base = issuance.nowcast_base_from_partition_key(context.partition_key)
     points = _points(warehouse)
-    source = kma.source(response_cache(redis), raw_archive(s3))
-    _ensure_servable(source, base, "nowcast")
-    ttl = _ttl_until(issuance.next_nowcast_publication(now_kst()))
-    units = list(zip(points["nx"].astype(int), points["ny"].astype(int)))
-    frame, report = _collect_kma(
-        units, base,
-        fetch=lambda b, u: source.nowcast(b, u[0], u[1], cache_ttl_s=ttl),
+    base, source, frame, report = _fetch_issuance(
+        context, kma, redis, s3, "nowcast", _cells(points),
+        fetch=lambda src, b, u, ttl: src.nowcast(b, u[0], u[1], cache_ttl_s=ttl),
         parse=lambda payload, u, b: parse_ultra_short_nowcast(payload),
-        previous=issuance.previous_nowcast_issuance,
-        max_workers=kma.max_concurrency,
     )
     return _write_weather(context, warehouse, schema.weather_nowcast, frame, {"partition_hour": base},
                           source, report, checks=[
@@ -234,21 +234,13 @@ def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma
 )
 def short_range_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
                          redis: RedisResource, s3: S3StorageResource):
-    from weather_flick_batch.weather import issuance
     from weather_flick_batch.weather.parsing import parse_short_range
 
-    base = issuance.short_range_base_from_partition_key(context.partition_key)
     points = _points(warehouse)
-    source = kma.source(response_cache(redis), raw_archive(s3))
-    _ensure_servable(source, base, "short_range")
-    ttl = _ttl_until(issuance.next_short_range_publication(now_kst()))
-    units = list(zip(points["nx"].astype(int), points["ny"].astype(int)))
-    frame, report = _collect_kma(
-        units, base,
-        fetch=lambda b, u: source.short_range(b, u[0], u[1], cache_ttl_s=ttl),
+    base, source, frame, report = _fetch_issuance(
+        context, kma, redis, s3, "short_range", _cells(points),
+        fetch=lambda src, b, u, ttl: src.short_range(b, u[0], u[1], cache_ttl_s=ttl),
         parse=lambda payload, u, b: parse_short_range(payload),
-        previous=issuance.previous_short_range_issuance,
-        max_workers=kma.max_concurrency,
     )
 
     def max_ge_min(f):
@@ -305,22 +297,16 @@ def _mid_asset(key: dg.AssetKey, table, operation: str, parse_name: str, reg_col
                redis: RedisResource, s3: S3StorageResource):
         import pandas as pd
 
-        from weather_flick_batch.weather import issuance, parsing
-    
-        tm_fc = issuance.mid_range_base_from_partition_key(context.partition_key)
+        from weather_flick_batch.weather import parsing
+
         points = _points(warehouse)
-        source = kma.source(response_cache(redis), raw_archive(s3))
-        _ensure_servable(source, tm_fc, "mid_range")
-        ttl = _ttl_until(issuance.next_mid_range_publication(now_kst()))
         regions = sorted(points[reg_column].unique())
-        fetch_fn = getattr(source, operation)
+        fetch_fn = operation  # the KmaSource method name
         parse_fn = getattr(parsing, parse_name)
-        frame, report = _collect_kma(
-            regions, tm_fc,
-            fetch=lambda b, reg: fetch_fn(b, reg, cache_ttl_s=ttl),
+        tm_fc, source, frame, report = _fetch_issuance(
+            context, kma, redis, s3, "mid_range", regions,
+            fetch=lambda src, b, reg, ttl: getattr(src, fetch_fn)(b, reg, cache_ttl_s=ttl),
             parse=lambda payload, reg, b: parse_fn(payload, reg, b),
-            previous=issuance.previous_mid_range_issuance,
-            max_workers=kma.max_concurrency,
         )
         expected = pd.DataFrame({"reg_id": regions})
         checks = [
@@ -361,7 +347,7 @@ def _write_weather(context, warehouse: WarehouseResource, table, frame, where: d
     frame["loaded_at"] = loaded_at
     with permanent_write_errors():
         write = warehouse.get().replace_rows(table, frame, where=where, run_id=context.run.run_id)
-    check_results = [_result(name, fn(frame)) for name, fn in checks]
+    check_results = [check_result(name, fn(frame)) for name, fn in checks]
     if report.fallback_note:
         context.log.warning(report.fallback_note)
     preview_cols = [c for c in frame.columns if c not in ("loaded_at", "simulated")][:12]
@@ -379,6 +365,14 @@ def _write_weather(context, warehouse: WarehouseResource, table, frame, where: d
 
 
 # -- daily outlook ------------------------------------------------------------------------------
+# Like AutomationCondition.eager(), without "no dependency partition missing": the forecasts are
+# time-partitioned and most old partitions are never fetched, which would block eager() forever.
+FOLLOWS_NEW_DATA = (
+    (dg.AutomationCondition.newly_missing() | dg.AutomationCondition.any_deps_updated()).since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("follows new data")
+
 OUTLOOK_HORIZON_DAYS = 10
 
 
@@ -387,6 +381,7 @@ OUTLOOK_HORIZON_DAYS = 10
     group_name=GROUP,
     deps=[POINTS_KEY, SHORT_RANGE_KEY, MID_LAND_KEY, MID_TA_KEY],
     kinds={"python", "sql", "pandas"},
+    automation_condition=FOLLOWS_NEW_DATA,
     description=(
         "Daily outlook per forecast point for today and the next 9 days (KST): max/min temperature, humidity, "
         "cloud cover, rain probability and amount, wind. Short-range where it covers the day, medium-range "
@@ -427,7 +422,7 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     ta, _ = latest(schema.weather_mid_ta, "partition_tm_fc", 1)
     if short.empty and land.empty:
         raise dg.Failure("no forecasts in the warehouse yet: materialize weather/short_range_forecast and the "
-                         "medium-range forecasts first")
+                         "medium-range forecasts first", allow_retries=False)
     simulated = bool(pd.concat([short.get("simulated", pd.Series(dtype=bool)),
                                 land.get("simulated", pd.Series(dtype=bool))]).any())
     outlook = build_daily_outlook(short, land, ta, points, today, horizon_days=OUTLOOK_HORIZON_DAYS)
@@ -446,14 +441,14 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                                                "pop_max_pct": "probability", "precip_mm": "precipitation",
                                                "wind_max_ms": "wind"})
     checks = [
-        _result("outlook_full_horizon", quality.Verdict(
+        check_result("outlook_full_horizon", quality.Verdict(
             short_points == 0 and len(outlook) == expected_rows,
             {"rows": len(outlook), "expected_rows": expected_rows, "points_short_of_horizon": short_points},
             "every point covers the horizon" if short_points == 0 else f"{short_points} points miss days")),
-        _result("outlook_values_in_range", quality.Verdict(
+        check_result("outlook_values_in_range", quality.Verdict(
             ranges.passed and nulls == 0, {**ranges.metadata, "missing_core_values": nulls},
             ranges.description if nulls == 0 else f"{nulls} missing core values; {ranges.description}")),
-        _result("outlook_max_ge_min", quality.max_not_below_min(outlook, "tmax_c", "tmin_c")),
+        check_result("outlook_max_ge_min", quality.max_not_below_min(outlook, "tmax_c", "tmin_c")),
     ]
     by_source = outlook["source"].value_counts().to_dict()
     return dg.MaterializeResult(

@@ -1,0 +1,152 @@
+"""Daily analytics, stored as warehouse tables, with numeric metadata the Dagster UI plots over time."""
+
+import json
+
+import dagster as dg
+
+from weather_flick_batch.core import quality
+from weather_flick_batch.core.timeutil import KST_NAME, now_kst
+from weather_flick_batch.policies import permanent_write_errors
+from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.warehouse import schema
+from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+
+GROUP = "analytics"
+SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
+# Daily at 06:00 KST, once the inputs have been updated since the previous tick: dependencies come
+# from the graph, the clock only says "once a day".
+DAILY = dg.AutomationCondition.on_cron("0 6 * * *", cron_timezone=KST_NAME)
+
+
+def _analytics_asset(name: str, table, deps: list, description: str, check_name: str, check_desc: str):
+    key = dg.AssetKey(["analytics", name])
+    return dict(
+        key=key, group_name=GROUP, deps=deps, kinds={"python", "pandas", "sql"}, automation_condition=DAILY,
+        description=description,
+        metadata={"dagster/column_schema": column_schema(table), "dagster/table_name": table.name},
+        check_specs=[dg.AssetCheckSpec(check_name, asset=key, description=check_desc)], code_version="1",
+    )
+
+
+def _write(context, warehouse: WarehouseResource, table, frame):
+    frame = frame.assign(as_of=now_kst())
+    with permanent_write_errors():
+        return warehouse.get().replace_rows(table, frame, run_id=context.run.run_id)
+
+
+def _check(name: str, passed: bool, description: str, **metadata) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(check_name=name, passed=passed, severity=dg.AssetCheckSeverity.WARN,
+                               description=description, metadata=metadata)
+
+
+@dg.asset(**_analytics_asset(
+    "region_weather_summary", schema.analytics_region_weather,
+    [dg.AssetKey(["weather", "daily_outlook"]), dg.AssetKey(["weather", "forecast_points"])],
+    "Per province and day for the coming 10 days: mean and extreme temperatures, rain chance and amount, wind "
+    "and cloud over the province's forecast points.",
+    "every_region_summarised", "Every province has a summary for every day of the horizon."))
+def region_weather_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from weather_flick_batch.analytics.compute import region_weather_summary as compute
+
+    wh = warehouse.get()
+    frame = compute(wh.read_table(schema.weather_daily_outlook), wh.read_table(schema.forecast_points))
+    write = _write(context, warehouse, schema.analytics_region_weather, frame)
+    per_region = frame.groupby("region_code")["forecast_date"].nunique()
+    short = int((per_region < 10).sum()) + (17 - len(per_region))
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(),
+                  "mean_tmax_c": float(frame["tmax_mean_c"].mean()) if len(frame) else 0.0,
+                  "mean_pop_pct": float(frame["pop_mean_pct"].mean()) if len(frame) else 0.0,
+                  "preview": dg.MetadataValue.md(markdown_preview(frame[frame["lead_days"] == 0], rows=17))},
+        check_results=[_check("every_region_summarised", short == 0, f"{short} regions short of 10 days",
+                              regions=len(per_region))],
+    )
+
+
+@dg.asset(**_analytics_asset(
+    "score_distribution", schema.analytics_score_distribution, [SCORES_KEY],
+    "Per province and day: the distribution of destination scores (mean, p10, median, p90), the share rated "
+    "good or better, and each province's best travel days.",
+    "one_best_day_per_region", "Exactly one best day per province."))
+def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from weather_flick_batch.analytics.compute import score_distribution as compute
+
+    scores = warehouse.get().read_table(schema.destination_weather_scores)
+    frame = compute(scores)
+    write = _write(context, warehouse, schema.analytics_score_distribution, frame)
+    best = frame[frame["is_best_day"]]
+    wrong = int((frame.groupby("region_code")["is_best_day"].sum() != 1).sum())
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(),
+                  "mean_score": float(scores["score"].mean()) if len(scores) else 0.0,
+                  "share_good_or_better": float((scores["grade_rank"] >= 3).mean()) if len(scores) else 0.0,
+                  "best_days": dg.MetadataValue.md(markdown_preview(
+                      best[["region_code", "forecast_date", "mean_score", "share_good_or_better"]], rows=17))},
+        check_results=[_check("one_best_day_per_region", wrong == 0, f"{wrong} regions without exactly one best day")],
+    )
+
+
+@dg.asset(**_analytics_asset(
+    "festival_weather", schema.analytics_festival_weather, [SCORES_KEY, dg.AssetKey(["destinations", "festivals"])],
+    "The festival calendar crossed with the weather: every festival day inside the 10-day horizon with its "
+    "score, grade and reasons; days with poor weather (score below 50) flagged.",
+    "festival_days_scored", "Every festival day in the horizon has a score."))
+def festival_weather(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from weather_flick_batch.analytics.compute import festival_weather as compute
+
+    wh = warehouse.get()
+    scores = wh.read_table(schema.destination_weather_scores)
+    festivals = wh.read_table(schema.festival_events)
+    horizon = sorted(scores["forecast_date"].unique())
+    frame = compute(festivals, scores, horizon)
+    write = _write(context, warehouse, schema.analytics_festival_weather, frame)
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(),
+                  "festival_days": len(frame), "poor_weather_days": int(frame["poor_weather"].sum()),
+                  "preview": dg.MetadataValue.md(markdown_preview(
+                      frame.sort_values("forecast_date")[["forecast_date", "title", "score", "grade",
+                                                          "poor_weather"]], rows=15))},
+        check_results=[_check("festival_days_scored", bool(frame["score"].notna().all()),
+                              "every festival day scored", festival_days=len(frame))],
+    )
+
+
+@dg.asset(**_analytics_asset(
+    "forecast_verification", schema.analytics_forecast_verification,
+    [dg.AssetKey(["weather", "short_range_forecast"]), dg.AssetKey(["weather", "nowcast"]),
+     dg.AssetKey(["weather", "forecast_points"])],
+    "Forecast verification: short-range forecasts against the observed current conditions (nowcast) by "
+    "province and lead day: temperature mean absolute error, rain accuracy and rain hit rate.",
+    "verification_has_pairs", "At least one forecast-observation pair."))
+def forecast_verification(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from weather_flick_batch.analytics.compute import forecast_verification as compute
+
+    wh = warehouse.get()
+    since = now_kst() - timedelta(days=7)  # a rolling week of pairs
+    short, now_tbl = schema.weather_short_range, schema.weather_nowcast
+    with wh.engine.connect() as conn:
+        import pandas as pd
+
+        observed = pd.DataFrame(conn.execute(sa.select(now_tbl).where(now_tbl.c.partition_hour >= since)).fetchall(),
+                                columns=[c.name for c in now_tbl.columns])
+        forecasts = pd.DataFrame(conn.execute(sa.select(short).where(short.c.valid_time >= since)).fetchall(),
+                                 columns=[c.name for c in short.columns])
+    for frame, columns in ((observed, ["partition_hour"]), (forecasts, ["valid_time", "base_time"])):
+        for column in columns:
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame = compute(forecasts, observed, wh.read_table(schema.forecast_points))
+    write = _write(context, warehouse, schema.analytics_forecast_verification, frame)
+    by_lead = frame.groupby("lead_day").apply(
+        lambda g: (g["temp_mae_c"] * g["pairs"]).sum() / g["pairs"].sum(), include_groups=False) if len(frame) else {}
+    metadata = {"dagster/row_count": len(frame), **write.as_metadata(), "pairs": int(frame["pairs"].sum())}
+    for lead, mae in dict(by_lead).items():
+        metadata[f"temp_mae_c_lead_day_{int(lead)}"] = round(float(mae), 3)
+    metadata["temp_mae_by_lead"] = json.dumps({int(k): round(float(v), 3) for k, v in dict(by_lead).items()})
+    return dg.MaterializeResult(
+        metadata=metadata,
+        check_results=[_check("verification_has_pairs", len(frame) > 0, f"{int(frame['pairs'].sum())} pairs")],
+    )

@@ -1,0 +1,31 @@
+"""The recommendations and analytics domains' definitions, and the automation that drives them."""
+
+import dagster as dg
+
+from weather_flick_batch.analytics import assets as analytics_assets
+from weather_flick_batch.policies import LANE_TAGS
+from weather_flick_batch.recommendations import assets
+
+OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
+
+refresh_analytics_job = dg.define_asset_job(
+    "refresh_analytics", selection=dg.AssetSelection.groups("analytics"), tags=LANE_TAGS["analytics"],
+    description="Every daily analytics table, with its checks.",
+)
+
+# Runs by default (local too): recommendations follow every new forecast without a click, and the
+# analytics follow their daily cron. Run tags put these runs in the analytics lane.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "recommendations_automation",
+    target=dg.AssetSelection.assets(OUTLOOK_KEY) | dg.AssetSelection.groups("recommendations", "analytics"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    run_tags=LANE_TAGS["analytics"],
+    minimum_interval_seconds=60,
+    description="Declarative automation: outlook, scores and top lists follow new forecasts; analytics daily.",
+)
+
+defs = dg.Definitions(
+    assets=[*dg.load_assets_from_modules([assets]), *dg.load_assets_from_modules([analytics_assets])],
+    jobs=[refresh_analytics_job],
+    sensors=[automation_sensor],
+)

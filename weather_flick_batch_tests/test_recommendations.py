@@ -1,0 +1,147 @@
+"""Recommendations and analytics: pure transforms, the assets on the embedded pipeline, automation."""
+
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from weather_flick_batch import settings
+from weather_flick_batch.analytics.compute import forecast_verification, score_distribution
+from weather_flick_batch.definitions import build_definitions
+from weather_flick_batch.pipeline import run_pipeline
+from weather_flick_batch.recommendations.transform import scoring_input, top_n
+from weather_flick_batch.warehouse import schema
+from weather_flick_batch.warehouse.warehouse import Warehouse
+
+
+@pytest.fixture(scope="module")
+def pipeline_warehouse(tmp_path_factory):
+    """The whole graph once on embedded defaults; tests read what it produced."""
+    home = tmp_path_factory.mktemp("rec_home")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DAGSTER_HOME", str(home))
+    mp.setenv("WEATHER_FLICK_HOME", str(home))
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    defs = build_definitions()
+    with dg.DagsterInstance.get() as instance:
+        result = run_pipeline(defs, instance)
+    assert result.success, result.failures
+    url = settings.warehouse_url()
+    mp.undo()
+    return Warehouse(url), result
+
+
+def test_every_active_destination_is_scored_for_ten_days(pipeline_warehouse):
+    wh, _ = pipeline_warehouse
+    scores = wh.read_table(schema.destination_weather_scores)
+    active = wh.read_table(schema.destinations, {"is_active": True})
+    assert set(scores["content_id"]) == set(active["content_id"])
+    assert (scores.groupby("content_id")["forecast_date"].nunique() == 10).all()
+    assert scores["score"].between(0, 100).all() and scores["score"].notna().all()
+    assert scores["reasons"].str.startswith("[").all()
+
+
+def test_indoor_places_vary_less_with_weather_than_outdoor_ones(pipeline_warehouse):
+    wh, _ = pipeline_warehouse
+    scores = wh.read_table(schema.destination_weather_scores)
+    spread = scores.groupby("content_type_id")["score"].std()
+    assert spread[14] < spread[12] and spread[39] < spread[12]
+
+
+def test_top_lists_rank_by_score_and_respect_n(pipeline_warehouse):
+    wh, _ = pipeline_warehouse
+    top = wh.read_table(schema.regional_recommendations)
+    n = settings.get("WEATHER_FLICK_TOP_N")
+    sizes = top.groupby(["region_code", "sigungu_code", "forecast_date", "content_type_id"]).size()
+    assert sizes.max() <= n
+    for _, group in top.groupby(["region_code", "sigungu_code", "forecast_date", "content_type_id"]):
+        ranked = group.sort_values("rank")
+        assert ranked["score"].is_monotonic_decreasing
+        assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
+    assert set(top["level"]) == {"province", "district"}
+
+
+def test_analytics_tables_are_consistent(pipeline_warehouse):
+    wh, result = pipeline_warehouse
+    dist = wh.read_table(schema.analytics_score_distribution)
+    assert (dist.groupby("region_code")["is_best_day"].sum() == 1).all()
+    assert dist["share_good_or_better"].between(0, 1).all()
+    summary = wh.read_table(schema.analytics_region_weather)
+    assert summary.groupby("region_code")["forecast_date"].nunique().min() == 10
+    verification = wh.read_table(schema.analytics_forecast_verification)
+    assert len(verification) > 0 and (verification["temp_mae_c"] >= 0).all()
+    meta = result.materializations["recommendations/destination_weather_scores"]
+    assert 0 < meta["mean_score"] <= 100 and 0 <= meta["share_good_or_better"] <= 1
+    assert "| region_code |" in meta["top_today_per_region"]
+
+
+def test_top_n_pure():
+    scores = pd.DataFrame({
+        "content_id": ["a", "b", "c", "d"], "forecast_date": [date(2026, 11, 27)] * 4,
+        "content_type_id": [12, 12, 12, 39], "region_code": [1, 1, 1, 1], "sigungu_code": [3, 3, 4, 3],
+        "score": [70.0, 90.0, 80.0, 99.0], "grade": ["very good", "ideal", "excellent", "ideal"],
+        "reasons": ["[]"] * 4,
+    })
+    top = top_n(scores, pd.DataFrame({"content_id": list("abcd"), "title": list("ABCD")}), n=2)
+    province = top[(top["level"] == "province") & (top["content_type_id"] == 12)]
+    assert list(province["content_id"]) == ["b", "c"]
+    district3 = top[(top["sigungu_code"] == 3) & (top["content_type_id"] == 12)]
+    assert list(district3["content_id"]) == ["b", "a"]
+
+
+def test_mid_range_rain_is_scored_as_probability_times_a_wet_day():
+    destinations = pd.DataFrame({"content_id": ["x"], "content_type_id": [12], "region_code": [1],
+                                 "sigungu_code": [1], "cat2": ["A0101"], "cat3": ["A01011200"], "is_active": [True]})
+    cells = pd.DataFrame({"content_id": ["x"], "point_id": ["60_127"]})
+    outlook = pd.DataFrame({"point_id": ["60_127"] * 2, "forecast_date": [date(2026, 12, 1), date(2026, 12, 2)],
+                            "lead_days": [5, 5], "tmax_c": [10.0] * 2, "tmin_c": [2.0] * 2,
+                            "rh_mean_pct": [60.0] * 2, "cloud_pct": [50.0] * 2, "pop_max_pct": [60.0] * 2,
+                            "precip_mm": [3.0, 3.0], "wind_max_ms": [3.0] * 2,
+                            "source": ["mid_range", "short_range"]})
+    frame = scoring_input(destinations, cells, outlook)
+    assert list(frame["precip_mm"]) == [5.0, 3.0]
+    assert bool(frame["coastal"].iloc[0])
+
+
+def test_score_distribution_and_verification_pure():
+    scores = pd.DataFrame({"region_code": [1, 1, 1, 1], "forecast_date": [date(2026, 12, 1)] * 2 + [date(2026, 12, 2)] * 2,
+                           "score": [80.0, 60.0, 40.0, 50.0], "grade_rank": [5, 3, 1, 2]})
+    dist = score_distribution(scores)
+    assert list(dist["is_best_day"]) == [True, False]
+    assert list(dist["share_good_or_better"]) == [1.0, 0.0]
+    t = pd.Timestamp("2026-12-01 12:00", tz="Asia/Seoul")
+    forecasts = pd.DataFrame({"nx": [60, 60], "ny": [127, 127], "valid_time": [t, t + pd.Timedelta(hours=30)],
+                              "base_time": [t - pd.Timedelta(hours=2)] * 2, "tmp_c": [10.0, 5.0],
+                              "pcp_mm": [0.0, 2.0], "pty_code": [0, 1]})
+    observed = pd.DataFrame({"nx": [60, 60], "ny": [127, 127], "partition_hour": [t, t + pd.Timedelta(hours=30)],
+                             "t1h_c": [12.0, 5.5], "rn1_mm": [0.0, 1.0], "pty_code": [0, 1]})
+    points = pd.DataFrame({"nx": [60], "ny": [127], "region_code": [1]})
+    out = forecast_verification(forecasts, observed, points).set_index("lead_day")
+    assert out.loc[0, "temp_mae_c"] == 2.0 and out.loc[1, "temp_mae_c"] == 0.5
+    assert out.loc[1, "rain_hit_rate"] == 1.0 and pd.isna(out.loc[0, "rain_hit_rate"])
+
+
+def test_recommendations_follow_a_new_forecast_automatically():
+    """After a new short-range issuance lands, automation requests the outlook, then scores and lists."""
+    from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.weather.issuance import (
+        latest_short_range_issuance,
+        previous_short_range_issuance,
+        short_range_partition_key,
+    )
+
+    defs = build_definitions()
+    sensor = defs.resolve_sensor_def("recommendations_automation")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    with dg.instance_for_test() as instance:
+        assert run_pipeline(defs, instance).success
+        settled = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        settled = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+        assert settled.get_num_requested(dg.AssetKey(["weather", "daily_outlook"])) == 0, "nothing new to do"
+
+        older = previous_short_range_issuance(latest_short_range_issuance(now_kst()))
+        defs.resolve_job_def("weather_short_range_job").execute_in_process(
+            instance=instance, partition_key=short_range_partition_key(older))
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+        assert after.get_num_requested(dg.AssetKey(["weather", "daily_outlook"])) == 1
