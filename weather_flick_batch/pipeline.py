@@ -42,16 +42,27 @@ def _latest(kind: str) -> Callable[[datetime], str]:
     return key
 
 
+def _two_newest_short_range() -> list[str]:
+    """The outlook blends the two newest issuances, and verification pairs the older one's
+    forecasts with the hour just observed; the previous window is also what freshness expects."""
+    from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.weather import issuance
+
+    newest = issuance.latest_short_range_issuance(now_kst())
+    return [issuance.short_range_partition_key(b) for b in (issuance.previous_short_range_issuance(newest), newest)]
+
+
 # The whole graph in dependency order; each domain adds its steps here.
 PIPELINE: list[PipelineStep] = [
     PipelineStep("refresh_reference"),
     PipelineStep("destinations_sync_job", partition_keys=_provinces),
     PipelineStep("refresh_catalogue_derived"),
     PipelineStep("weather_nowcast_job", _latest("nowcast")),
-    PipelineStep("weather_short_range_job", _latest("short_range")),
+    PipelineStep("weather_short_range_job", partition_keys=_two_newest_short_range),
     PipelineStep("weather_mid_range_job", _latest("mid_range")),
     PipelineStep("refresh_derived"),
     PipelineStep("refresh_analytics"),
+    PipelineStep("health_job"),
 ]
 
 

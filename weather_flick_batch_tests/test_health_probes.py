@@ -205,7 +205,9 @@ def test_warehouse_probe_postgresql_counts_real_connections(fresh_postgres_url: 
 
         held = [engine.connect() for _ in range(3)]  # three more client backends on the server
         after = by_name(probe_warehouse(engine, Thresholds()))["warehouse_connections"]
-        assert after.metrics["connections_in_use"] >= in_use + 3
+        # Server-wide count (what max_connections limits); other clients may come and go meanwhile,
+        # so only what this test holds is certain: its 3 held connections plus the probe's own.
+        assert after.metrics["connections_in_use"] >= 3 + 1
 
         # Thresholds below the measured ratio: warn, then error.
         ratio = after.value

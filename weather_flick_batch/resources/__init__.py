@@ -10,6 +10,7 @@ import dagster as dg
 
 from weather_flick_batch import settings
 from weather_flick_batch.destinations.resources import KtoResource
+from weather_flick_batch.health.resources import build_health_resources
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
@@ -47,6 +48,7 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
             max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
             backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
+            sample_catalogue_size=settings.get("WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE", env),
         ),
         "kma": KmaResource(
             mode=settings.get("WEATHER_FLICK_KMA_MODE", env),
@@ -59,4 +61,6 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
             backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
         ),
+        # Health probes and alert channels (settings in the health and alerts groups).
+        **build_health_resources(env),
     }
