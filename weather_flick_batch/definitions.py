@@ -10,6 +10,7 @@ import dagster as dg
 from weather_flick_batch.destinations import assets as destination_assets
 from weather_flick_batch.destinations.definitions import defs as destination_defs
 from weather_flick_batch.health.definitions import defs as health_defs
+from weather_flick_batch.maintenance.definitions import defs as maintenance_defs
 from weather_flick_batch.policies import LANE_TAGS, apply_global_policies
 from weather_flick_batch.recommendations import assets as recommendation_assets
 from weather_flick_batch.recommendations.definitions import defs as recommendation_defs
@@ -45,7 +46,7 @@ refresh_derived_job = dg.define_asset_job(
     description="Assets derived from the newest forecasts, with their checks.",
 )
 
-DOMAINS = [region_defs, destination_defs, weather_defs, recommendation_defs, health_defs]
+DOMAINS = [region_defs, destination_defs, weather_defs, recommendation_defs, health_defs, maintenance_defs]
 
 
 def build_definitions() -> dg.Definitions:

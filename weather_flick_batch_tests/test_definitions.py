@@ -74,3 +74,13 @@ def test_load_does_no_network_or_database_work(monkeypatch):
     monkeypatch.setenv("WEATHER_FLICK_WAREHOUSE_URL", "postgresql+psycopg2://x@127.0.0.1:1/none")
     monkeypatch.setenv("WEATHER_FLICK_REDIS_URL", "redis://127.0.0.1:1/0")
     dg.Definitions.validate_loadable(build_definitions())
+
+
+def test_loading_the_location_stays_light():
+    """Heavy libraries are imported by the steps that use them, never at load (see bench_load_time)."""
+    code = ("import sys; import weather_flick_batch.definitions; "
+            "print(','.join(m for m in ('pandas', 'redis', 'boto3', 'slack_sdk', 'dagster_aws', 'psycopg2') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"imported at load: {done.stdout.strip()}"

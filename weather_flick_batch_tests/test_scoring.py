@@ -7,6 +7,7 @@ independently here from docs/reference (not from the module's anchor lists).
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -465,6 +466,105 @@ def test_reasons_name_the_costliest_facets() -> None:
     assert reasons[3][0] == "wind 45 km/h"
     assert reasons[4][0] == "overcast"
     assert all(len([r for r in rs if not r.startswith(("ideal", "sunny", "dry", "light"))]) <= 3 for rs in reasons)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reason formats, and the fast paths of the vectorised scorer (chunks, segment lookup, reason keys)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _random_frame(n: int, seed: int) -> pd.DataFrame:
+    """Random rows with every kind of missing value, unknown/fractional ids, odd leads and exact .5 ties."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "content_type_id": rng.choice([*ALL_TYPES, 0, 7, -3, 120], n).astype(float),
+        "coastal": rng.random(n) < 0.3,
+        "lead_days": rng.integers(-2, 14, n).astype(float),
+        "tmax_c": rng.uniform(-70, 70, n), "tmin_c": rng.uniform(-40, 30, n),
+        "rh_mean_pct": rng.uniform(-10, 110, n), "cloud_pct": rng.uniform(-10, 110, n),
+        "pop_max_pct": rng.uniform(-10, 110, n), "precip_mm": rng.exponential(20, n),
+        "wind_max_ms": rng.gamma(2, 5, n),
+    })  # fmt: skip
+    for col in ("lead_days", *WEATHER):
+        u = rng.random(n)
+        df.loc[u < 0.1, col] = np.nan
+        df.loc[(u >= 0.1) & (u < 0.12), col] = np.inf
+        df.loc[(u >= 0.12) & (u < 0.13), col] = -np.inf
+    df.loc[rng.random(n) < 0.05, list(WEATHER)] = np.nan  # no weather at all
+    half = rng.random(n) < 0.1
+    for col, hi in (("tmax_c", 40), ("pop_max_pct", 100), ("precip_mm", 50), ("wind_max_ms", 30)):
+        df.loc[half, col] = rng.integers(0, hi, half.sum()) + 0.5
+    df.loc[rng.random(n) < 0.01, "content_type_id"] = 12.5
+    df.loc[rng.random(n) < 0.01, "content_type_id"] = np.nan
+    return df
+
+
+def _assert_json_is_list(as_lists: pd.DataFrame, as_json: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(as_lists.drop(columns="reasons"), as_json.drop(columns="reasons"), check_exact=True)
+    assert as_json["reasons"].dtype == object
+    for listed, encoded in zip(as_lists["reasons"], as_json["reasons"], strict=True):
+        assert isinstance(encoded, str)
+        assert json.loads(encoded) == listed
+        assert encoded == json.dumps(listed, ensure_ascii=False)
+
+
+@given(records=st.lists(rows(), min_size=1, max_size=40))
+@HYP
+def test_json_reasons_are_the_list_reasons(records: list[dict[str, Any]]) -> None:
+    df = frame(records)
+    _assert_json_is_list(score_frame(df), score_frame(df, reasons_format="json"))
+
+
+@BASES
+def test_json_and_list_reasons_agree_on_a_large_random_frame(basis: str) -> None:
+    df = _random_frame(40_000, seed=11)  # more than one chunk, thousands of distinct reason tuples
+    df.index = pd.RangeIndex(len(df))[::-1] * 2
+    as_lists = score_frame(df, precip_basis=basis)
+    _assert_json_is_list(as_lists, score_frame(df, precip_basis=basis, reasons_format="json"))
+    assert as_lists["reasons"].map(len).max() >= 4
+    assert len({id(r) for r in as_lists["reasons"]}) == len(df)  # every row owns its list
+
+
+def test_reasons_format_rejected_when_unknown_and_empty_json() -> None:
+    with pytest.raises(ValueError, match="reasons_format"):
+        score_frame(frame([WORKED_EXAMPLES[0]["input"]]), reasons_format="csv")
+    out = score_frame(frame([]), reasons_format="json")
+    assert len(out) == 0 and set(OUTPUT_COLUMNS) <= set(out.columns)
+    nothing = score_frame(frame([WORKED_EXAMPLES[-1]["input"]]), reasons_format="json")
+    assert nothing["reasons"].tolist() == ['["no weather data"]']
+
+
+@BASES
+def test_scoring_in_small_chunks_changes_nothing(basis: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    df = _random_frame(3_000, seed=5)
+    for decimals in (1, None):
+        whole = score_frame(df, decimals=decimals, precip_basis=basis)
+        with monkeypatch.context() as patch:
+            patch.setattr(scoring, "_CHUNK_ROWS", 7)
+            chunked = score_frame(df, decimals=decimals, precip_basis=basis)
+        pd.testing.assert_frame_equal(whole, chunked, check_exact=True)
+
+
+def test_vectorised_equals_reference_on_a_random_frame() -> None:
+    df = _random_frame(5_000, seed=8)
+    reference = np.array([score_row_reference(r) for r in df.to_dict("records")])
+    np.testing.assert_allclose(score_frame(df, decimals=None)["score"].to_numpy(), reference, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("table", ["_TC_URBAN", "_TC_BEACH", "_A_URBAN", "_A_BEACH", "_P", "_W"])
+def test_segment_lookup_is_np_interp_bit_for_bit(table: str) -> None:
+    xp, fp = getattr(scoring, table)
+    rng = np.random.default_rng(3)
+    x = np.concatenate([
+        rng.uniform(xp[0] - 20, xp[-1] + 20, 200_000),
+        xp, np.nextafter(xp, np.inf), np.nextafter(xp, -np.inf),
+        np.arange(xp[0] - 3, xp[-1] + 3, 0.05),
+        [np.nan, 0.0, -0.0, 1e-300, -1e-300, 1e6, -1e6],
+    ])  # fmt: skip
+    expected = np.interp(x, xp, fp)
+    got = scoring._SegmentTable((xp, fp))(x)
+    np.testing.assert_array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where used: asset modules import this at code-location load
+    import pandas as pd
 
 RANGES: dict[str, tuple[float, float]] = {
     "temperature": (-50.0, 60.0),
@@ -33,6 +34,8 @@ class Verdict:
 
 def values_in_range(frame: pd.DataFrame, columns: Mapping[str, str]) -> Verdict:
     """``columns`` maps a column to a RANGES kind; NULLs are allowed (missing markers were dropped)."""
+    import pandas as pd
+
     bad: dict[str, int] = {}
     examples: list[str] = []
     for column, kind in columns.items():

@@ -39,9 +39,12 @@ same formula), the facet rating functions, :data:`WORKED_EXAMPLES` and :func:`wo
 
 from __future__ import annotations
 
+import gc
+import json
 import math
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Final
 
 import numpy as np
@@ -464,29 +467,184 @@ _V_POSITIVE = _vocab.block(["ideal temperature", "sunny", "dry", "light wind"]) 
 _V_INDOORS = _vocab.block([REASON_INDOORS])
 _V_NO_WEATHER = _vocab.block([REASON_NO_WEATHER])
 _VOCAB = np.array(_vocab.strings, dtype=object)
+_VOCAB_JSON = np.array([json.dumps(s, ensure_ascii=False) for s in _vocab.strings], dtype=object)
+"""Each reason as a JSON string literal: a row's JSON array is ``"[" + ", ".join(literals) + "]"``, exactly
+what ``json.dumps(reasons, ensure_ascii=False)`` writes."""
+
+REASON_FORMATS: Final[tuple[str, ...]] = ("list", "json")
+"""``score_frame(reasons_format=...)``: a ``list[str]`` per row, or the same list as a JSON array string."""
+
+
+def _lut_index_nonnegative(values: np.ndarray, hi: int) -> np.ndarray:
+    """:func:`_lut_index` for values known to be >= 0 (or NaN, which gives ``hi``): ``floor(v + 0.5)``."""
+    rounded = values + 0.5
+    np.fmin(rounded, hi + 0.5, out=rounded)  # rounded >= 0.5, so the cast (a truncation) is the floor
+    return rounded.astype(np.int64)
 
 
 def _lut_index(values: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Round half away from zero and clip into a lookup block's range (NaN -> lo; callers mask it)."""
-    v = np.nan_to_num(values, nan=0.0)
-    rounded = np.sign(v) * np.floor(np.abs(v) + 0.5)
-    return (np.clip(rounded, lo, hi) - lo).astype(np.int32)
+    """Round half away from zero and clip into a lookup block's range, as int64 (NaN -> 0; callers mask it)."""
+    # trunc(v + copysign(0.5, v)) == sign(v) * floor(|v| + 0.5): IEEE addition is symmetric under negation.
+    rounded = np.copysign(0.5, values)
+    rounded += values
+    np.trunc(rounded, out=rounded)
+    np.fmax(rounded, lo, out=rounded)  # fmax/fmin (unlike clip) turn NaN into the bound: no NaN reaches the cast
+    np.fmin(rounded, hi, out=rounded)
+    index = rounded.astype(np.int64)
+    if lo:
+        index -= lo
+    return index
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Vectorised scorer
+#
+# Built for nationwide frames (500,000 rows) with a small memory peak: the inputs are read as views, the
+# formula runs over blocks of _CHUNK_ROWS rows (every temporary stays cache-sized and is reused by the
+# allocator instead of faulting in fresh pages) and writes into preallocated output columns.  Every value is
+# computed with the same floating-point operations, in the same order, as the plain formula (and as
+# score_row_reference), so the results are bit for bit those of the unchunked version.
 # ---------------------------------------------------------------------------------------------------------------
 
+_CHUNK_ROWS: Final[int] = 16_384
 
-def _column(df: pd.DataFrame, name: str) -> np.ndarray:
-    """Float64 copy of a weather column with +/-inf turned into NaN and values clipped to plausible ranges."""
-    values = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    values = np.where(np.isfinite(values), values, np.nan)
+
+class _SegmentTable:
+    """``np.interp(x, xp, fp)`` bit for bit, for finite or NaN ``x``, using a lookup instead of a binary search.
+
+    The anchors of every rating table sit on a grid of step ``1/scale`` (1 or 1/2), so the segment holding ``x``
+    is a function of the grid cell ``floor(x * scale)``.  Per cell the table keeps the segment's start and
+    slope (computed as ``np.interp`` does, ``(fp[j+1] - fp[j]) / (xp[j+1] - xp[j])``) and the value is
+    ``slope * (x - xp[j]) + fp[j]``, np.interp's own expression; below the first anchor and from the last one
+    on, the slope is 0 and the value is the end rating.  Infinite ``x`` is not supported (inputs are clipped).
+    """
+
+    def __init__(self, table: tuple[np.ndarray, np.ndarray]) -> None:
+        xp, fp = table
+        scale = 1.0
+        while not np.array_equal(xp * scale, np.floor(xp * scale)):
+            scale *= 2.0
+            assert scale <= 64.0, "anchors must lie on a coarse binary grid"
+        grid = xp * scale
+        self.scale = scale
+        self.lo, self.hi = float(grid[0] - 1.0), float(grid[-1])
+        segment = np.searchsorted(grid, np.arange(self.lo, self.hi + 1.0), side="right") - 1  # -1: left of xp[0]
+        inner = (segment >= 0) & (segment < len(xp) - 1)
+        slopes = (fp[1:] - fp[:-1]) / (xp[1:] - xp[:-1])
+        self.slope = np.where(inner, slopes[np.clip(segment, 0, len(xp) - 2)], 0.0)
+        start = np.clip(segment, 0, len(xp) - 1)
+        self.x0 = xp[start].copy()
+        self.y0 = fp[start].copy()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        cell = x * self.scale
+        np.floor(cell, out=cell)
+        np.fmax(cell, self.lo, out=cell)  # NaN -> lo: any cell will do, NaN propagates through x below
+        np.fmin(cell, self.hi, out=cell)
+        cell -= self.lo
+        index = cell.astype(np.intp)
+        out = x - self.x0.take(index)
+        out *= self.slope.take(index)
+        out += self.y0.take(index)
+        return out
+
+
+_TC_URBAN_SEG = _SegmentTable(_TC_URBAN)
+_TC_BEACH_SEG = _SegmentTable(_TC_BEACH)
+_A_URBAN_SEG = _SegmentTable(_A_URBAN)
+_A_BEACH_SEG = _SegmentTable(_A_BEACH)
+_P_SEG = _SegmentTable(_P)
+_W_SEG = _SegmentTable(_W)
+
+_WEATHER_COLUMNS: Final[tuple[str, ...]] = (
+    "tmax_c", "rh_mean_pct", "cloud_pct", "pop_max_pct", "precip_mm", "wind_max_ms",
+)  # fmt: skip
+_WEIGHT_COLUMNS: Final[tuple[np.ndarray, ...]] = tuple(np.ascontiguousarray(_WEIGHTS[:, i]) for i in range(4))
+_POSITIVE_MIN_RATINGS: Final[tuple[float, ...]] = (
+    POSITIVE_MIN_RATING, POSITIVE_MIN_RATING, DRY_MIN_RATING, POSITIVE_MIN_RATING,
+)  # fmt: skip
+_PROFILE_NAMES = np.array(PROFILES, dtype=object)
+
+
+def _numeric_input(series: pd.Series) -> np.ndarray:
+    """A column as numbers, NaN where not numeric: a view of the frame's data when it is a numpy dtype."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iufb":
+        # Already numbers (pd.to_numeric would copy them): converted to float64 chunk by chunk, which gives the
+        # same values as converting the whole column.
+        return series.to_numpy()
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _flag_input(series: pd.Series) -> np.ndarray:
+    if series.dtype == bool:
+        return series.to_numpy()
+    return series.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _clipped(raw: np.ndarray, name: str) -> np.ndarray:
+    """Float64 copy of a weather column chunk with +/-inf turned into NaN, clipped to plausible ranges."""
+    values = np.asarray(raw, dtype=np.float64)
     lo, hi = _CLIP[name]
-    return np.clip(values, lo, hi)  # np.clip keeps NaN
+    clipped = np.clip(values, lo, hi)  # a new array; np.clip keeps NaN (and clips +/-inf, undone below)
+    infinite = np.isinf(values)
+    if infinite.any():
+        clipped[infinite] = np.nan
+    return clipped
 
 
-def score_frame(df: pd.DataFrame, *, decimals: int | None = 1, precip_basis: str = "if_rain") -> pd.DataFrame:
+def _fill_missing(values: np.ndarray, present: np.ndarray, fill: float | np.ndarray) -> np.ndarray:
+    """``values`` (modified in place) with ``fill`` where not ``present``."""
+    if not present.all():
+        np.copyto(values, fill, where=~present)
+    return values
+
+
+def _rate_by_profile(x: np.ndarray, beach_rows: np.ndarray, urban: _SegmentTable, beach: _SegmentTable) -> np.ndarray:
+    """Urban-table rating, replaced by the beach table's on ``beach_rows`` (each row is interpolated once)."""
+    out = urban(x)
+    if beach_rows.size:
+        out[beach_rows] = beach(x[beach_rows])
+    return out
+
+
+def _precipitation_facet(
+    pop: np.ndarray, mm: np.ndarray, has_pop: np.ndarray, has_mm: np.ndarray, basis: str
+) -> np.ndarray:
+    """P rating with the missing-input fallbacks of :func:`score_frame`."""
+    prob = np.where(has_pop, pop, 0.0)
+    prob /= 100.0  # pop is clipped to 0..100, so this is already in [0, 1]
+    if basis == "if_rain":
+        # Both known: the amount if it rains is max(mm, 1); pop only: the wet-day mean.  Same mixture formula.
+        amount = _fill_missing(np.maximum(mm, WET_DAY_MIN_MM), has_mm, WET_DAY_AMOUNT_MM)
+        rating_if_rain: np.ndarray | float = _P_SEG(amount)
+        del amount
+    else:
+        rating_if_rain = float(precipitation_rating(np.float64(WET_DAY_AMOUNT_MM)))  # pop-only rows
+    p = 1.0 - prob
+    p *= RATING_MAX
+    prob *= rating_if_rain
+    p += prob  # (1 - prob) * 10 + prob * P(amount)
+    del prob, rating_if_rain
+    if basis != "if_rain":
+        both = has_pop & has_mm
+        if both.all():
+            p = _expected_basis_rating(pop, mm)
+        elif both.any():
+            rows = np.flatnonzero(both)
+            p[rows] = _expected_basis_rating(pop[rows], mm[rows])
+    mm_only = np.flatnonzero(has_mm & ~has_pop)  # amount known for certain: the HCI table itself
+    if mm_only.size:
+        p[mm_only] = _P_SEG(mm[mm_only])
+    return _fill_missing(p, has_pop | has_mm, NEUTRAL_FACET)
+
+
+def score_frame(
+    df: pd.DataFrame,
+    *,
+    decimals: int | None = 1,
+    precip_basis: str = "if_rain",
+    reasons_format: str = "list",
+) -> pd.DataFrame:
     """Score every (destination, date) row of ``df``; return a copy with the score columns added.
 
     Required columns: :data:`INPUT_COLUMNS` (``tmin_c`` is carried through but not used: HCI rates daytime
@@ -510,99 +668,198 @@ def score_frame(df: pd.DataFrame, *, decimals: int | None = 1, precip_basis: str
 
     Added columns (:data:`OUTPUT_COLUMNS`): ``score`` (0..100, rounded to ``decimals``; ``None`` keeps full
     precision), ``grade`` and ``grade_rank`` (from the reported score), ``confidence``, ``profile``,
-    ``reasons`` (list of short strings), and the facet ratings ``tc_rating``, ``a_rating``, ``p_rating``,
-    ``w_rating`` as used (neutral where missing).
+    ``reasons``, and the facet ratings ``tc_rating``, ``a_rating``, ``p_rating``, ``w_rating`` as used
+    (neutral where missing).
+
+    ``reasons_format``: ``"list"`` (default) gives every row its own ``list[str]``; ``"json"`` gives the same
+    list as a JSON array string, exactly ``json.dumps(reasons, ensure_ascii=False)`` (e.g.
+    ``'["rain 70 %", "wind 45 km/h"]'``), ready to store: cheaper, as rows with the same reasons share one
+    string.
     """
     if precip_basis not in PRECIP_BASES:
         raise ValueError(f"precip_basis must be one of {PRECIP_BASES}, got {precip_basis!r}")
+    if reasons_format not in REASON_FORMATS:
+        raise ValueError(f"reasons_format must be one of {REASON_FORMATS}, got {reasons_format!r}")
     missing_cols = [c for c in INPUT_COLUMNS if c not in df.columns]
     if missing_cols:
         # Fail loudly: a misspelt column would otherwise silently score as "no data" (75) everywhere.
         raise ValueError(f"score_frame: missing input columns {missing_cols}")
     n = len(df)
 
-    # --- inputs -------------------------------------------------------------------------------------------
-    ct_raw = pd.to_numeric(df["content_type_id"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
-    ct_index = _content_type_index(ct_raw)
-    coastal = df["coastal"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    lead = pd.to_numeric(df["lead_days"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
-    lead = np.where(np.isfinite(lead), np.clip(lead, 0.0, MAX_LEAD_DAYS), MAX_LEAD_DAYS)
-    tmax = _column(df, "tmax_c")
-    rh = _column(df, "rh_mean_pct")
-    cloud = _column(df, "cloud_pct")
-    pop = _column(df, "pop_max_pct")
-    mm = _column(df, "precip_mm")
-    wind_kmh = _column(df, "wind_max_ms") * 3.6
+    inputs = {name: _numeric_input(df[name]) for name in ("content_type_id", "lead_days", *_WEATHER_COLUMNS)}
+    inputs["coastal"] = _flag_input(df["coastal"])
+    score = np.empty(n)
+    confidence = np.empty(n)
+    grade_rank = np.empty(n, dtype=np.int64)
+    profile = np.empty(n, dtype=np.int8)
+    ratings = np.empty((4, n))  # tc, a, p, w
+    keys = np.empty(n, dtype=np.int64)  # reason tuples, encoded (see _reason_keys)
+    for start in range(0, n, _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        _score_chunk(
+            {name: values[rows] for name, values in inputs.items()},
+            score=score[rows], confidence=confidence[rows], grade_rank=grade_rank[rows], profile=profile[rows],
+            ratings=ratings[:, rows], keys=keys[rows], decimals=decimals, precip_basis=precip_basis,
+        )  # fmt: skip
+    del inputs
+    reasons = _reasons_from_keys(keys, reasons_format)
+    del keys
 
-    has_tmax, has_rh, has_cloud = ~np.isnan(tmax), ~np.isnan(rh), ~np.isnan(cloud)
-    has_pop, has_mm, has_wind = ~np.isnan(pop), ~np.isnan(mm), ~np.isnan(wind_kmh)
-
-    profile = _profile_codes(ct_index, coastal)
-    beach = profile == _BEACH
-    sensitivity = _SENSITIVITY_LUT[ct_index]
-
-    # --- facets -------------------------------------------------------------------------------------------
-    et = np.where(has_rh, effective_temperature(tmax, rh), tmax)
-    tc = np.where(has_tmax, thermal_comfort_rating(et, beach), NEUTRAL_FACET)
-    a = np.where(has_cloud, aesthetic_rating(cloud, beach), NEUTRAL_FACET)
-    p_both = expected_precipitation_rating(np.where(has_pop, pop, 0.0), np.where(has_mm, mm, 0.0), precip_basis)
-    prob = np.where(has_pop, pop, 0.0) / 100.0
-    p_pop_only = (1.0 - prob) * RATING_MAX + prob * float(precipitation_rating(np.float64(WET_DAY_AMOUNT_MM)))
-    p_mm_only = precipitation_rating(np.where(has_mm, mm, 0.0))
-    p = np.select(
-        [has_pop & has_mm, has_pop, has_mm], [p_both, p_pop_only, p_mm_only], default=NEUTRAL_FACET
-    )
-    w = np.where(has_wind, wind_rating(wind_kmh), NEUTRAL_FACET)
-    ratings = np.column_stack([tc, a, p, w]) if n else np.zeros((0, 4))
-
-    # --- index, sensitivity, confidence -------------------------------------------------------------------
-    weights = _WEIGHTS[profile]  # (n, 4)
-    hci = np.clip((weights * ratings).sum(axis=1), 0.0, 100.0)
-    adjusted = NEUTRAL_SCORE + sensitivity * (hci - NEUTRAL_SCORE)
-
-    missing_frac = np.column_stack(
-        [
-            np.where(has_tmax, np.where(has_rh, 0.0, PARTIAL_MISSING), 1.0),
-            np.where(has_cloud, 0.0, 1.0),
-            np.where(has_pop & has_mm, 0.0, np.where(has_pop | has_mm, PARTIAL_MISSING, 1.0)),
-            np.where(has_wind, 0.0, 1.0),
-        ]
-    ) if n else np.zeros((0, 4))  # fmt: skip
-    missing_share = (weights * missing_frac).sum(axis=1) / 10.0
-    lead_conf = CONFIDENCE_DAY0 - CONFIDENCE_STEP_PER_DAY * lead
-    confidence = lead_conf * (1.0 - MISSING_CONFIDENCE_PENALTY * missing_share)
-
-    score = np.clip(confidence * adjusted + (1.0 - confidence) * NEUTRAL_SCORE, 0.0, 100.0)
-    reported = np.round(score, decimals) if decimals is not None else score
-    grade_rank = np.searchsorted(_GRADE_EDGES, reported, side="right").astype(np.int64)
-    grade = _GRADE_NAMES[grade_rank]
-
-    # --- reasons ------------------------------------------------------------------------------------------
-    reasons = _reasons(
-        ratings=ratings, weights=weights, confidence=confidence, sensitivity=sensitivity, hci=hci,
-        adjusted=adjusted, grade_rank=grade_rank, lead=lead, et=et, cloud=cloud, pop=pop, mm=mm,
-        wind_kmh=wind_kmh, observed=(has_tmax, has_cloud, has_pop | has_mm, has_wind), has_pop=has_pop,
-    )  # fmt: skip
-
-    out = df.copy()
-    out["score"] = reported
-    out["grade"] = pd.Series(grade, index=df.index, dtype=object)
-    out["grade_rank"] = grade_rank
-    # Confidence is reported to 3 decimals (0.95 - 0.05 x 1 is 0.8999999999999999 in binary floating point).
-    out["confidence"] = np.round(confidence, 3) if decimals is not None else confidence
-    out["profile"] = pd.Series(np.array(PROFILES, dtype=object)[profile], index=df.index, dtype=object)
-    out["reasons"] = pd.Series(reasons, index=df.index, dtype=object)
-    out["tc_rating"] = tc
-    out["a_rating"] = a
-    out["p_rating"] = p
-    out["w_rating"] = w
+    # A shallow copy: with pandas copy-on-write the input is never modified through it.  The new columns
+    # wrap the arrays just computed (copy=False: nothing else holds them) instead of copying them once more.
+    out = df.copy(deep=False)
+    columns = {
+        "score": score, "grade": _GRADE_NAMES.take(grade_rank), "grade_rank": grade_rank, "confidence": confidence,
+        "profile": _PROFILE_NAMES.take(profile), "reasons": reasons, "tc_rating": ratings[0],
+        "a_rating": ratings[1], "p_rating": ratings[2], "w_rating": ratings[3],
+    }  # fmt: skip
+    for name in OUTPUT_COLUMNS:
+        values = columns[name]
+        out[name] = pd.Series(values, index=df.index, dtype=values.dtype, copy=False)
     return out
 
 
-def _reasons(
+def _score_chunk(
+    inputs: Mapping[str, np.ndarray],
     *,
+    score: np.ndarray,
+    confidence: np.ndarray,
+    grade_rank: np.ndarray,
+    profile: np.ndarray,
     ratings: np.ndarray,
-    weights: np.ndarray,
+    keys: np.ndarray,
+    decimals: int | None,
+    precip_basis: str,
+) -> None:
+    """Score one block of rows, writing into the given output slices."""
+    # --- inputs -------------------------------------------------------------------------------------------
+    ct_index = _content_type_index(inputs["content_type_id"])
+    lead = np.asarray(inputs["lead_days"], dtype=np.float64)
+    lead = np.where(np.isfinite(lead), np.clip(lead, 0.0, MAX_LEAD_DAYS), MAX_LEAD_DAYS)
+    tmax = _clipped(inputs["tmax_c"], "tmax_c")
+    rh = _clipped(inputs["rh_mean_pct"], "rh_mean_pct")
+    cloud = _clipped(inputs["cloud_pct"], "cloud_pct")
+    pop = _clipped(inputs["pop_max_pct"], "pop_max_pct")
+    mm = _clipped(inputs["precip_mm"], "precip_mm")
+    wind_kmh = _clipped(inputs["wind_max_ms"], "wind_max_ms")
+    wind_kmh *= 3.6
+
+    has_tmax, has_rh, has_cloud = ~np.isnan(tmax), ~np.isnan(rh), ~np.isnan(cloud)
+    has_pop, has_mm, has_wind = ~np.isnan(pop), ~np.isnan(mm), ~np.isnan(wind_kmh)
+    has_p = has_pop | has_mm
+
+    profile_codes = _profile_codes(ct_index, inputs["coastal"])
+    profile[:] = profile_codes
+    sensitivity = _SENSITIVITY_LUT.take(ct_index)
+    beach_rows = np.flatnonzero(profile_codes == _BEACH)
+    weights = [column.take(profile_codes) for column in _WEIGHT_COLUMNS]
+    del ct_index, profile_codes
+
+    # --- facets -------------------------------------------------------------------------------------------
+    et = _fill_missing(effective_temperature(tmax, rh), has_rh, tmax)  # RH missing: ET = Tmax
+    tc = _fill_missing(_rate_by_profile(et, beach_rows, _TC_URBAN_SEG, _TC_BEACH_SEG), has_tmax, NEUTRAL_FACET)
+    a = _fill_missing(_rate_by_profile(cloud, beach_rows, _A_URBAN_SEG, _A_BEACH_SEG), has_cloud, NEUTRAL_FACET)
+    p = _precipitation_facet(pop, mm, has_pop, has_mm, precip_basis)
+    w = _fill_missing(_W_SEG(wind_kmh), has_wind, NEUTRAL_FACET)
+    facets = (tc, a, p, w)
+    ratings[:] = facets
+
+    # --- index, sensitivity, confidence -------------------------------------------------------------------
+    hci = weights[0] * tc  # summed facet by facet, left to right: the same order as ndarray.sum(axis=1)
+    for weight, rating in zip(weights[1:], facets[1:], strict=True):
+        hci += weight * rating
+    np.clip(hci, 0.0, 100.0, out=hci)
+    adjusted = hci - NEUTRAL_SCORE
+    adjusted *= sensitivity
+    adjusted += NEUTRAL_SCORE  # NEUTRAL + s * (hci - NEUTRAL)
+
+    conf = CONFIDENCE_STEP_PER_DAY * lead
+    np.subtract(CONFIDENCE_DAY0, conf, out=conf)  # lead confidence 0.95 - 0.05 * lead
+    complete = has_tmax & has_rh & has_cloud & has_pop & has_mm & has_wind
+    if not complete.all():  # on complete rows the factor 1 - 0.5 * share below is exactly 1
+        rows = np.flatnonzero(~complete)
+        r_tmax, r_rh, r_cloud = has_tmax[rows], has_rh[rows], has_cloud[rows]
+        r_pop, r_mm, r_wind = has_pop[rows], has_mm[rows], has_wind[rows]
+        # Missing weight: whole weights times 0, 1/4 or 1, so the sum is exact in any order.
+        missing = weights[0][rows] * np.where(r_tmax, np.where(r_rh, 0.0, PARTIAL_MISSING), 1.0)
+        missing += weights[1][rows] * ~r_cloud
+        missing += weights[2][rows] * np.where(r_pop & r_mm, 0.0, np.where(r_pop | r_mm, PARTIAL_MISSING, 1.0))
+        missing += weights[3][rows] * ~r_wind
+        missing /= 10.0  # the missing share s
+        missing *= -MISSING_CONFIDENCE_PENALTY
+        missing += 1.0  # 1 + (-0.5 * s) == 1 - 0.5 * s exactly
+        conf[rows] *= missing
+        del missing
+    del complete
+
+    total = conf * adjusted
+    rest = 1.0 - conf
+    rest *= NEUTRAL_SCORE
+    total += rest  # c * adjusted + (1 - c) * NEUTRAL
+    del rest
+    np.clip(total, 0.0, 100.0, out=total)
+    if decimals is not None:
+        np.round(total, decimals, out=score)  # the same multiply, rint, divide as np.round(total, decimals)
+    else:
+        score[:] = total
+    # grade_rank = number of band edges <= the reported score (searchsorted(..., side="right"), by comparisons).
+    np.greater_equal(score, _GRADE_EDGES[0], out=grade_rank, casting="unsafe")
+    for edge in _GRADE_EDGES[1:]:
+        grade_rank += score >= edge
+    # Confidence is reported to 3 decimals (0.95 - 0.05 x 1 is 0.8999999999999999 in binary floating point).
+    confidence[:] = np.round(conf, 3) if decimals is not None else conf
+    del total
+
+    keys[:] = _reason_keys(
+        ratings=facets, weights=weights, confidence=conf, sensitivity=sensitivity, hci=hci, adjusted=adjusted,
+        grade_rank=grade_rank, lead=lead, et=et, cloud=cloud, pop=pop, mm=mm, wind_kmh=wind_kmh,
+        observed=(has_tmax, has_cloud, has_p, has_wind), has_pop=has_pop,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reasons.  Per row they are a short tuple of vocabulary codes, and rows share few distinct tuples (500,000
+# rows ~ 65,000), so each row's tuple is packed into one int64 key, the keys are factorised, and the reasons
+# are built once per distinct key and spread back with a take.
+#
+# Key layout (bit offsets): three penalty slots of 11 bits each (vocabulary code + 1, 0 = empty) at 0, 11, 22;
+# two positive slots of 3 bits (facet + 1) at 33, 36; "mostly indoors" at 39; the lead reason (days - 3, 0 =
+# none) in 4 bits at 40; "no weather data" at 44.
+# ---------------------------------------------------------------------------------------------------------------
+
+_KEY_CODE_BITS: Final[int] = 11
+_KEY_CODE_MASK: Final[int] = (1 << _KEY_CODE_BITS) - 1
+assert len(_VOCAB) < _KEY_CODE_MASK, "vocabulary codes (+1) must fit in a key slot"
+_KEY_POSITIVE_SHIFT: Final[int] = 3 * _KEY_CODE_BITS
+_KEY_INDOORS_SHIFT: Final[int] = _KEY_POSITIVE_SHIFT + 6
+_KEY_LEAD_SHIFT: Final[int] = _KEY_INDOORS_SHIFT + 1
+_KEY_NOTHING_SHIFT: Final[int] = _KEY_LEAD_SHIFT + 4
+_LEAD_KEY_OFFSET: Final[int] = LEAD_REASON_MIN_DAYS - 1  # lead 4..9 -> 1..6 in the key
+
+
+def _descending_ranks(values: Sequence[np.ndarray], counted: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """Per row, each column's position in a stable descending sort, i.e. in ``argsort(-values, kind="stable")``.
+
+    With ``counted``, the position among the counted columns only.
+    """
+    k = len(values)
+    ranks = [np.zeros(len(values[0]), dtype=np.int8) for _ in range(k)]
+    for i in range(k):
+        for j in range(i + 1, k):
+            i_first = values[i] >= values[j]  # ties: the lower column first, as a stable sort does
+            if counted is None:
+                ranks[j] += i_first
+                ranks[i] += ~i_first
+            else:
+                ranks[j] += i_first & counted[i]
+                ranks[i] += ~i_first & counted[j]
+    return ranks
+
+
+def _reason_keys(
+    *,
+    ratings: Sequence[np.ndarray],
+    weights: Sequence[np.ndarray],
     confidence: np.ndarray,
     sensitivity: np.ndarray,
     hci: np.ndarray,
@@ -616,81 +873,171 @@ def _reasons(
     wind_kmh: np.ndarray,
     observed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     has_pop: np.ndarray,
-) -> list[list[str]]:
-    """Per-row reason lists, computed as integer codes with numpy masks.
+) -> np.ndarray:
+    """Per row, its reason tuple encoded as one int64 (layout above).
 
     Order: up to 3 penalties (facets costing >= 2 points of the final score, most expensive first), then up to
     2 positives when the grade is excellent or better (facets rated >= 9, or >= 9.5 for rain, biggest weighted
     contribution first), then "mostly indoors" and "forecast N days ahead" (N >= 4) when those moved the score
     by >= 2 points.  A facet without inputs is named "no ... data"; with no inputs at all, only "no weather data".
-
-    Only the last step touches rows one by one: rows are grouped by how many reasons they have, each group is
-    turned into lists of strings by one ``ndarray.tolist()``, and the groups are put back in row order.
     """
-    n = len(hci)
-    if n == 0:
-        return []
-    cost = (confidence * sensitivity)[:, None] * weights * (RATING_MAX - ratings)  # final-score points lost
-
     obs_tc, obs_a, obs_p, obs_w = observed
-    cloud_cat = np.where(cloud >= 70.0, 0, np.where(cloud > 20.0, 1, 2))
-    rain_code = np.where(obs_p, _V_MM + _lut_index(mm, 0, 1000), _V_MISSING + 2)  # amount when pop is missing
-    facet_codes = np.column_stack(
-        [
-            np.where(obs_tc, _V_ET + _lut_index(et, _ET_MIN, _ET_MAX), _V_MISSING + 0),
-            np.where(obs_a, _V_CLOUD + cloud_cat, _V_MISSING + 1),
-            np.where(has_pop, _V_POP + _lut_index(pop, 0, 100), rain_code),
-            np.where(obs_w, _V_KMH + _lut_index(wind_kmh, 0, 360), _V_MISSING + 3),
+    observed_any = obs_tc | obs_a | obs_p | obs_w
+
+    # Penalties: the (up to) three costliest facets costing >= 2 final-score points, most expensive first.
+    cs = confidence * sensitivity
+    cost = []
+    for weight, rating in zip(weights, ratings, strict=True):
+        points = cs * weight
+        points *= RATING_MAX - rating  # (c * s * w) * (10 - rating): final-score points lost
+        cost.append(points)
+    del cs
+    rank = _descending_ranks(cost)
+
+    def penalty_codes(i: int, rows: np.ndarray) -> np.ndarray:  # vocabulary code + 1 of facet i's penalty
+        if i == 0:
+            codes = _lut_index(et[rows], _ET_MIN, _ET_MAX)
+            codes += _V_ET + 1
+            return _fill_missing(codes, obs_tc[rows], _V_MISSING + 0 + 1)
+        if i == 1:  # overcast (>= 70 %), cloudy (> 20 %), cloudless; NaN compares false -> masked anyway
+            c = cloud[rows]
+            codes = np.full(len(rows), _V_CLOUD + 2 + 1, dtype=np.int64)
+            codes -= c > 20.0
+            codes -= c >= 70.0
+            return _fill_missing(codes, obs_a[rows], _V_MISSING + 1 + 1)
+        if i == 2:  # the rain chance if known, else the amount
+            codes = _lut_index_nonnegative(pop[rows], 100)  # inputs are clipped to >= 0
+            codes += _V_POP + 1
+            amount_only = np.flatnonzero(~has_pop[rows])
+            if amount_only.size:
+                codes[amount_only] = _lut_index_nonnegative(mm[rows[amount_only]], 1000) + (_V_MM + 1)
+            return _fill_missing(codes, obs_p[rows], _V_MISSING + 2 + 1)
+        codes = _lut_index_nonnegative(wind_kmh[rows], 360)
+        codes += _V_KMH + 1
+        return _fill_missing(codes, obs_w[rows], _V_MISSING + 3 + 1)
+
+    key = np.zeros(len(hci), dtype=np.int64)
+    for i in range(4):
+        named = cost[i] >= REASON_MIN_POINTS
+        named &= rank[i] < 3
+        named &= observed_any  # with nothing observed, one "no weather data" replaces four "no ... data"
+        rows = np.flatnonzero(named)
+        if rows.size:
+            shift = rank[i][rows] * np.int64(_KEY_CODE_BITS)  # int64 result
+            key[rows] += np.left_shift(penalty_codes(i, rows), shift)
+    del cost, rank
+
+    # Positives: the first two qualifying facets in order of weighted contribution (largest first).
+    rows = np.flatnonzero(grade_rank >= POSITIVE_MIN_RANK)
+    if rows.size:
+        facets = [rating[rows] for rating in ratings]
+        good = [
+            (rating >= threshold) & seen[rows]
+            for rating, threshold, seen in zip(facets, _POSITIVE_MIN_RATINGS, observed, strict=True)
         ]
-    )
-    order = np.argsort(-cost, axis=1, kind="stable")[:, :3]
-    pen_codes = np.take_along_axis(facet_codes, order, axis=1)
-    pen_ok = np.take_along_axis(cost, order, axis=1) >= REASON_MIN_POINTS
+        contribution = [weight[rows] * rating for weight, rating in zip(weights, facets, strict=True)]
+        position = _descending_ranks(contribution, counted=good)
+        del contribution, facets
+        positive_key = np.zeros(len(rows), dtype=np.int64)
+        for i in range(4):
+            named = good[i] & (position[i] < 2)
+            if named.any():
+                shift = position[i] * np.int64(3)  # int64 result
+                shift += _KEY_POSITIVE_SHIFT
+                positive_key += np.where(named, np.left_shift(np.int64(i + 1), shift), 0)
+        key[rows] += positive_key
 
-    observed_mat = np.column_stack(observed)
-    good = ratings >= np.array([POSITIVE_MIN_RATING, POSITIVE_MIN_RATING, DRY_MIN_RATING, POSITIVE_MIN_RATING])
-    pos_ok_all = good & observed_mat & (grade_rank >= POSITIVE_MIN_RANK)[:, None]
-    pos_order = np.argsort(-(weights * ratings), axis=1, kind="stable")
-    pos_ok = np.take_along_axis(pos_ok_all, pos_order, axis=1)
-    pos_ok &= np.cumsum(pos_ok, axis=1) <= 2  # the first two qualifying facets in contribution order
-    pos_codes = _V_POSITIVE + pos_order
-
-    indoor_ok = (hci < NEUTRAL_SCORE) & (confidence * (1.0 - sensitivity) * (NEUTRAL_SCORE - hci) >= REASON_MIN_POINTS)
-    lead_int = _lut_index(lead, 0, 9)
-    shrink_points = (1.0 - confidence) * np.abs(adjusted - NEUTRAL_SCORE)
-    lead_ok = (lead_int >= LEAD_REASON_MIN_DAYS) & (shrink_points >= REASON_MIN_POINTS)
-    # With nothing observed, one "no weather data" replaces four "no ... data" penalties.
-    nothing_ok = ~observed_mat.any(axis=1)
-    pen_ok &= ~nothing_ok[:, None]
-
-    context_codes = np.column_stack([np.full(n, _V_INDOORS), _V_LEAD + lead_int, np.full(n, _V_NO_WEATHER)])
-    codes = np.concatenate([pen_codes, pos_codes, context_codes], axis=1)
-    valid = np.concatenate([pen_ok, pos_ok, np.column_stack([indoor_ok, lead_ok, nothing_ok])], axis=1)
-    return _pack_lists(codes, valid)
+    # Context: being indoors softened a bad day; a far lead pulled the score toward neutral.
+    indoors = hci < NEUTRAL_SCORE
+    points = confidence * (1.0 - sensitivity)
+    points *= NEUTRAL_SCORE - hci
+    indoors &= points >= REASON_MIN_POINTS
+    key += np.left_shift(indoors.astype(np.int64), _KEY_INDOORS_SHIFT)
+    lead_int = _lut_index_nonnegative(lead, 9)  # lead is clipped to 0..9
+    shrink = 1.0 - confidence
+    shrink *= np.abs(adjusted - NEUTRAL_SCORE)
+    lead_named = (lead_int >= LEAD_REASON_MIN_DAYS) & (shrink >= REASON_MIN_POINTS)
+    lead_int -= _LEAD_KEY_OFFSET
+    key += np.where(lead_named, np.left_shift(lead_int, _KEY_LEAD_SHIFT), 0)
+    key += np.left_shift((~observed_any).astype(np.int64), _KEY_NOTHING_SHIFT)
+    return key
 
 
-def _pack_lists(codes: np.ndarray, valid: np.ndarray) -> list[list[str]]:
-    """Per row, the vocabulary strings of the valid codes in column order."""
-    n = codes.shape[0]
-    counts = valid.sum(axis=1)
-    width = int(counts.max()) if n else 0
-    # Left-pack: the j-th valid code of a row goes to column j.
-    rows, cols = np.nonzero(valid)
-    packed = np.zeros((n, max(width, 1)), dtype=np.int32)
-    packed[rows, np.cumsum(valid, axis=1)[rows, cols] - 1] = codes[rows, cols]
+def _reasons_from_keys(keys: np.ndarray, reasons_format: str) -> np.ndarray:
+    """Object array of per-row reasons (new lists, or JSON strings) from the encoded keys."""
+    if not len(keys):
+        return np.empty(0, dtype=object)
+    inverse, distinct = pd.factorize(keys, sort=False)
+    packed, counts = _decode_reason_keys(distinct)
+    if reasons_format == "json":
+        return _json_arrays(packed, counts).take(inverse)
+    return _row_lists(packed, counts, inverse)
 
+
+def _decode_reason_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, counts): per distinct key, its vocabulary codes left-packed in reason order, and how many."""
+    slots = [((keys >> (_KEY_CODE_BITS * s)) & _KEY_CODE_MASK) - 1 for s in range(3)]  # penalties, -1 = empty
+    for s in range(2):
+        facet = (keys >> (_KEY_POSITIVE_SHIFT + 3 * s)) & 7
+        slots.append(np.where(facet > 0, _V_POSITIVE + facet - 1, -1))
+    slots.append(np.where((keys >> _KEY_INDOORS_SHIFT) & 1, _V_INDOORS, -1))
+    lead = (keys >> _KEY_LEAD_SHIFT) & 15
+    slots.append(np.where(lead > 0, _V_LEAD + lead + _LEAD_KEY_OFFSET, -1))
+    slots.append(np.where((keys >> _KEY_NOTHING_SHIFT) & 1, _V_NO_WEATHER, -1))
+    packed = np.zeros((len(keys), len(slots)), dtype=np.intp)
+    counts = np.zeros(len(keys), dtype=np.intp)
+    for codes in slots:  # left-pack: each present code goes to the next free column of its row
+        present = np.flatnonzero(codes >= 0)
+        packed[present, counts[present]] = codes[present]
+        counts[present] += 1
+    return packed, counts
+
+
+def _json_arrays(packed: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per distinct key, its reasons as a JSON array string (``json.dumps(list, ensure_ascii=False)``)."""
+    out = np.empty(len(counts), dtype=object)
+    for k in range(int(counts.max(initial=0)) + 1):
+        rows = np.flatnonzero(counts == k)
+        if rows.size:
+            literals = _VOCAB_JSON[packed[rows, :k]].tolist()
+            out[rows] = np.fromiter(("[" + ", ".join(r) + "]" for r in literals), dtype=object, count=rows.size)
+    return out
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while creating many small lists (lists of str form no cycles).
+
+    Otherwise allocating 500,000 lists triggers repeated collections costing several times the allocation.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _row_lists(packed: np.ndarray, counts: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """A new ``list[str]`` per row (rows never share a mutable list), built by reason count with ``tolist``."""
+    # Renumber the distinct keys by reason count so each count's keys form one block of a per-count table.
     by_count = np.argsort(counts, kind="stable")
-    sorted_counts = counts[by_count]
-    lists: list[list[str]] = []
-    for k in range(width + 1):
-        lo, hi = np.searchsorted(sorted_counts, [k, k + 1])
-        if hi > lo:
-            idx = by_count[lo:hi]
-            lists.extend(_VOCAB[packed[idx, :k]].tolist() if k else [[] for _ in range(hi - lo)])
-    # lists is in by_count order; put it back in row order.
-    inverse = np.empty(n, dtype=np.intp)
-    inverse[by_count] = np.arange(n)
-    return [lists[i] for i in inverse.tolist()]
+    renumber = np.empty_like(by_count)
+    renumber[by_count] = np.arange(len(by_count))
+    inverse = renumber.take(inverse)
+    bounds = np.searchsorted(counts.take(by_count), np.arange(int(counts.max(initial=0)) + 2))
+    row_counts = counts.astype(np.int8).take(by_count).take(inverse)
+    out = np.empty(len(inverse), dtype=object)
+    with _gc_paused():
+        for k in range(len(bounds) - 1):
+            rows = np.flatnonzero(row_counts == k)
+            if rows.size:
+                table = _VOCAB.take(packed[by_count[bounds[k] : bounds[k + 1]], :k])  # (keys with k reasons, k)
+                lists = table.take(inverse.take(rows) - bounds[k], axis=0).tolist()  # a new list per row
+                out[rows] = np.fromiter(lists, dtype=object, count=rows.size)
+                del lists
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------

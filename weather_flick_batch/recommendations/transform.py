@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pandas as pd
@@ -40,8 +39,10 @@ def score_destinations(destinations: pd.DataFrame, cells: pd.DataFrame, outlook:
     frame = scoring_input(destinations, cells, outlook)
     if frame.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS)
-    scored = score_frame(frame)
-    scored["reasons"] = [json.dumps(r, ensure_ascii=False) for r in scored["reasons"]]
+    # Reasons come back as JSON array strings (json.dumps(list, ensure_ascii=False)), built once per distinct
+    # reason tuple; "str" is the dtype the column had when it was assigned a list of strings.
+    scored = score_frame(frame, reasons_format="json")
+    scored["reasons"] = scored["reasons"].astype("str")
     return scored[SCORE_COLUMNS].reset_index(drop=True)
 
 

@@ -1,10 +1,11 @@
 """Redis: the API response cache and the alert rate limits (optional in embedded mode)."""
 
-
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import dagster as dg
-import redis as redis_lib
+
+if TYPE_CHECKING:  # redis-py costs ~0.25 s to import: only steps that use Redis pay it
+    import redis as redis_lib
 
 
 class RedisResource(dg.ConfigurableResource):
@@ -17,9 +18,11 @@ class RedisResource(dg.ConfigurableResource):
     def enabled(self) -> bool:
         return bool(self.url)
 
-    def get_client(self) -> Optional[redis_lib.Redis]:
+    def get_client(self) -> Optional["redis_lib.Redis"]:
         if not self.url:
             return None
+        import redis as redis_lib
+
         return redis_lib.Redis.from_url(
             self.url, socket_timeout=self.socket_timeout_s, socket_connect_timeout=self.socket_timeout_s
         )

@@ -1,0 +1,16 @@
+"""The maintenance domain's definitions: backup and cleanup jobs, their schedules, the retry sensor.
+
+No resources here: ``warehouse`` and ``s3`` are built once, centrally, from settings
+(``weather_flick_batch.resources.build_resources``). The sensor targets the weather and
+destination-sync jobs, which their own domains define; merging with those domains is what
+resolves them.
+"""
+
+import dagster as dg
+
+from weather_flick_batch.maintenance import ops
+
+# A wrong retention or retry setting fails the code location at load, one line naming it.
+ops.validate_settings()
+
+defs = dg.Definitions(jobs=ops.jobs, schedules=ops.schedules, sensors=ops.sensors)
