@@ -15,6 +15,7 @@ help:
 	@echo "make test   - set up, start PostgreSQL/Redis if needed, run the whole suite"
 	@echo "make bench  - run every benchmark and print one table"
 	@echo "make db-upgrade - upgrade the warehouse schema (WEATHER_FLICK_WAREHOUSE_URL)"
+	@echo "make worker - a dagster-celery worker on the instance in DAGSTER_HOME (docs/topology.md)"
 
 $(STAMP): setup.py pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,19 @@ test: install
 bench: install
 	bash scripts/ensure_services.sh
 	$(PY) benchmarks/run.py
+
+# A Celery worker for WEATHER_FLICK_EXECUTOR=celery (docs/topology.md). It must share the runs'
+# instance (DAGSTER_HOME with the production dagster.yaml and DAGSTER_PG_*) and the code location's
+# settings (warehouse, sources). Broker/backend default to the settings' defaults. Optional:
+# WORKER_NAME=worker1 (unique per host), WORKER_CONCURRENCY=N (processes; default: CPU count).
+.PHONY: worker
+worker: install
+	@test -n "$$DAGSTER_HOME" || { echo "error: set DAGSTER_HOME to the production instance directory (its dagster.yaml)" >&2; exit 1; }
+	WEATHER_FLICK_CELERY_BROKER=$${WEATHER_FLICK_CELERY_BROKER:-redis://127.0.0.1:6379/1} \
+	WEATHER_FLICK_CELERY_BACKEND=$${WEATHER_FLICK_CELERY_BACKEND:-redis://127.0.0.1:6379/2} \
+	PATH=$(CURDIR)/$(BIN):$$PATH \
+	$(BIN)/dagster-celery worker start -A dagster_celery.app -y deploy/celery.yaml \
+	  $(if $(WORKER_NAME),-n $(WORKER_NAME)) $(if $(WORKER_CONCURRENCY),-- -c $(WORKER_CONCURRENCY))
 
 snapshot: install
 	UPDATE_SNAPSHOTS=1 $(PY) -m pytest weather_flick_batch_tests/test_definitions.py -q

@@ -9,6 +9,7 @@ import dagster as dg
 
 from weather_flick_batch.destinations import assets as destination_assets
 from weather_flick_batch.destinations.definitions import defs as destination_defs
+from weather_flick_batch.execution import build_executor
 from weather_flick_batch.health.definitions import defs as health_defs
 from weather_flick_batch.maintenance.definitions import defs as maintenance_defs
 from weather_flick_batch.policies import LANE_TAGS, apply_global_policies
@@ -55,6 +56,8 @@ def build_definitions() -> dg.Definitions:
         dg.Definitions(
             jobs=[refresh_reference_job, refresh_catalogue_derived_job, refresh_derived_job],
             resources=build_resources(),
+            # WEATHER_FLICK_EXECUTOR: in_process (default), multiprocess or celery (see docs/topology.md)
+            executor=build_executor(),
         ),
     )
     return apply_global_policies(defs)

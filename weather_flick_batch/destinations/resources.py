@@ -1,5 +1,6 @@
 """The TourAPI source as a Dagster resource: the embedded catalogue by default, the live API when asked."""
 
+from functools import lru_cache
 from typing import Optional
 
 import dagster as dg
@@ -16,11 +17,18 @@ class KtoResource(dg.ConfigurableResource):
     timeout_s: float = 10.0
     max_attempts: int = 4
     backoff_s: float = 0.5
+    # Sample mode only (WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE): 0 serves the embedded catalogue,
+    # N > 0 a deterministic synthetic one of N destinations, for load tests at nationwide scale.
+    sample_catalogue_size: int = 0
 
     def api(self, today, cache=None, archive=None):
         from weather_flick_batch.destinations.client import SampleTourApi, live_tour_api
+        from weather_flick_batch.destinations.sample_source import TourApiSampleSource
 
         if self.mode == "sample":
+            if self.sample_catalogue_size > 0:
+                catalogue = _synthetic_catalogue(self.sample_catalogue_size)
+                return SampleTourApi(today, TourApiSampleSource(today, catalogue=catalogue))
             return SampleTourApi(today)
         keys = [k for k in (self.api_keys or "").split(",") if k.strip()]
         if not keys:
@@ -31,3 +39,12 @@ class KtoResource(dg.ConfigurableResource):
         return live_tour_api(base_url=self.base_url, keys=keys, timeout_s=self.timeout_s,
                              max_attempts=self.max_attempts, backoff_base_s=self.backoff_s,
                              cache=cache, archive=archive)
+
+
+@lru_cache(maxsize=2)
+def _synthetic_catalogue(size: int) -> tuple:
+    """The synthetic catalogue of ``size`` items, built once per process (50,000 items take ~0.5 s and
+    every sync step asks for it). Seed fixed: every process and every run serve the same catalogue."""
+    from weather_flick_batch.destinations.sample_source import synthetic_catalogue
+
+    return tuple(synthetic_catalogue(size, seed=1))

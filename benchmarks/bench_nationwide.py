@@ -1,0 +1,419 @@
+"""The whole graph at nationwide scale, on three executors, in one run.
+
+Scale: 50,000 destinations (the deterministic synthetic TourAPI catalogue,
+``WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE=50000``), 250 forecast points
+(``WEATHER_FLICK_KMA_MAX_POINTS=250``: 50,000 destinations sit in far more distinct KMA cells, so the
+cap applies), the 10-day horizon. Sources are the offline samples; the warehouse and the Dagster
+instance are PostgreSQL (the production ``dagster.yaml``), each leg on fresh databases so every leg
+does the same work from empty.
+
+"The whole graph" is ``weather_flick_batch.pipeline.PIPELINE``: refresh_reference, the 17 province
+partitions of destinations_sync_job, refresh_catalogue_derived, the three weather jobs at the
+current issuance, refresh_derived, refresh_analytics, one run after the other. Legs:
+
+- ``in_process``: ``run_pipeline`` (``execute_in_process``), every step in one process;
+- ``multiprocess``: ``dagster.execute_job`` of the reconstructable jobs with the multiprocess
+  executor (a subprocess per step, at most the CPU count at once): ``execute_in_process`` cannot
+  use another executor;
+- ``celery``: the same with the Celery executor and two ``dagster-celery`` workers (one process
+  each) on the local Redis, started exactly as ``make worker`` does.
+
+Each leg runs in a fresh interpreter. Reported per leg:
+
+- wall: the whole sequence of runs (the code location is loaded before the clock starts);
+- work: the sum of step durations (STEP_START to STEP_SUCCESS/FAILURE in the event log), i.e. what
+  the steps themselves cost, including their own resource set-up;
+- Dagster overhead: wall minus the time during which at least one step was executing (the union of
+  step intervals), i.e. run creation, process and worker start-up, event log writes between steps,
+  Celery queueing. It is never negative, also when steps overlap;
+- peak RSS per process: the kernel's high-water mark (``VmHWM``) of every process of the leg,
+  sampled every 0.1 s: the run process, the largest step subprocess, each Celery worker.
+
+Goal: the in-process nationwide refresh under 60 s and under 500 MB peak on this machine.
+A leg whose runs do not all succeed is reported with the failing steps (its numbers stay, marked).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DESTINATIONS = 50_000
+POINTS = 250
+HORIZON_DAYS = 10
+LEGS = ("in_process", "multiprocess", "celery")
+CELERY_WORKERS = 2
+GOAL_WALL_S = 60.0
+GOAL_RSS_MB = 500.0
+LEG_TIMEOUT_S = 240
+
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+# A Redis database index of its own (tests use 13 and 14), flushed before and after the Celery leg.
+REDIS_URL = "redis://127.0.0.1:6379/12"
+# The location the tests use too: the production definitions with the executor the settings ask for.
+LOCATION_MODULE = "weather_flick_batch_tests.scale_out_location"
+
+
+# -- the child: one leg in a fresh interpreter ----------------------------------------------------
+def _child(leg: str) -> dict[str, Any]:
+    """Run the whole pipeline on the executor of ``leg``; timings and step intervals as a dict."""
+    import dagster as dg
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.pipeline import PIPELINE, run_pipeline
+
+    now = now_kst()
+    runs = [(step, key) for step in PIPELINE for key in step.keys(now)]
+    peak_growth: dict[str, float] = {}
+    with dg.DagsterInstance.get() as instance:
+        run_ids: list[str] = []
+        failures: list[str] = []
+        if leg == "in_process":
+            import importlib
+
+            defs = importlib.import_module(LOCATION_MODULE).defs
+            defs.get_repository_def()  # load before the clock starts, as a code server would have
+            started = time.perf_counter()
+            # One run_pipeline call per pipeline step, so a failing run does not hide the rest's cost.
+            for step in PIPELINE:
+                before = {r.run_id for r in instance.get_runs()}
+                rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                result = run_pipeline(defs, instance, now=now, steps=[step], log_level="WARNING")
+                run_ids += [r.run_id for r in instance.get_runs() if r.run_id not in before]
+                failures += result.failures
+                # How much this job raised the process's peak: names the job that sets it.
+                peak_growth[step.job_name] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+            wall = time.perf_counter() - started
+        else:
+            repo = ReconstructableRepository.for_module(LOCATION_MODULE, "defs", str(ROOT))
+            jobs = {step.job_name: repo.get_reconstructable_job(step.job_name) for step in PIPELINE}
+            repo.get_definition()  # load before the clock starts
+            started = time.perf_counter()
+            for step, key in runs:
+                tags = {"dagster/partition": key} if key else None
+                run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+                result = dg.execute_job(jobs[step.job_name], instance=instance, tags=tags, run_config=run_config)
+                run_ids.append(result.run_id)
+                if not result.success:
+                    failures += [f"{step.job_name}[{key}]: {e.step_key}" for e in result.all_events
+                                 if e.is_step_failure]
+            wall = time.perf_counter() - started
+
+        intervals: list[tuple[float, float, str]] = []
+        steps_by_worker: dict[str, int] = {}
+        succeeded = 0
+        for run_id in run_ids:
+            run = instance.get_run_by_id(run_id)
+            succeeded += run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+            starts: dict[str, float] = {}
+            for record in instance.all_logs(run_id):
+                event = record.dagster_event
+                if event is None:
+                    continue
+                if event.event_type == dg.DagsterEventType.STEP_START:
+                    starts[event.step_key] = record.timestamp
+                elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+                    if event.step_key in starts:
+                        intervals.append((starts.pop(event.step_key), record.timestamp, event.step_key))
+                elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and event.engine_event_data:
+                    worker = (event.engine_event_data.metadata or {}).get("Celery worker")
+                    if worker is not None:
+                        name = str(getattr(worker, "value", worker))
+                        steps_by_worker[name] = steps_by_worker.get(name, 0) + 1
+    return {
+        "wall_s": wall,
+        "runs": len(run_ids),
+        "runs_succeeded": succeeded,
+        "failures": failures,
+        "intervals": intervals,
+        "steps_by_worker": steps_by_worker,
+        "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_growth_mb": peak_growth,
+    }
+
+
+# -- the parent: databases, workers, memory sampling -----------------------------------------------
+def _pg(dbname: str = "postgres"):
+    import psycopg2
+
+    conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, connect_timeout=5)
+    conn.autocommit = True
+    return conn
+
+
+def _create_db(prefix: str) -> str:
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    conn = _pg()
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return name
+
+
+def _drop_db(name: str) -> None:
+    conn = _pg()
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
+
+def _vm_hwm_mb(pid: int) -> float | None:
+    """The process's peak resident set size so far (Linux VmHWM), in MB; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class MemorySampler:
+    """Samples the peak RSS of every process under the given roots until stopped.
+
+    A plain class, not a dataclass: benchmarks/run.py loads this file without registering it in
+    ``sys.modules``, which dataclasses need.
+    """
+
+    def __init__(self, roots: dict[str, int], interval_s: float = 0.1) -> None:
+        self.roots = roots  # label -> pid; descendants are labelled "<label> child"
+        self.interval_s = interval_s
+        self.peaks: dict[tuple[str, int], float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        import psutil
+
+        for label, pid in list(self.roots.items()):
+            try:
+                procs = [(label, pid)] + [(f"{label} child", c.pid)
+                                          for c in psutil.Process(pid).children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+            for name, p in procs:
+                hwm = _vm_hwm_mb(p)
+                if hwm is not None:
+                    self.peaks[(name, p)] = max(hwm, self.peaks.get((name, p), 0.0))
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+    def peak(self, label: str) -> tuple[float, int]:
+        """Largest peak among processes with this label, and how many such processes there were."""
+        values = [v for (name, _pid), v in self.peaks.items() if name == label]
+        return (max(values) if values else 0.0), len(values)
+
+
+def _union_s(intervals: list[tuple[float, float, str]]) -> float:
+    total, end = 0.0, float("-inf")
+    for start, stop, _ in sorted(intervals):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+def _leg_env(leg: str, home: Path, instance_db: str, warehouse_db: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEATHER_FLICK_", "DAGSTER_"))}
+    env.update({
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_PG_HOST": PG_HOST, "DAGSTER_PG_PORT": str(PG_PORT), "DAGSTER_PG_USERNAME": PG_USER,
+        "DAGSTER_PG_PASSWORD": "", "DAGSTER_PG_DB": instance_db,
+        "WEATHER_FLICK_HOME": str(home / "wfb"),
+        "WEATHER_FLICK_WAREHOUSE_URL": f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{warehouse_db}",
+        "WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE": str(DESTINATIONS),
+        "WEATHER_FLICK_KMA_MAX_POINTS": str(POINTS),
+        "WEATHER_FLICK_EXECUTOR": leg,
+        "WEATHER_FLICK_CELERY_BROKER": REDIS_URL,
+        "WEATHER_FLICK_CELERY_BACKEND": REDIS_URL,
+        "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    })
+    return env
+
+
+def _start_workers(env: dict[str, str], logs: Path) -> list[subprocess.Popen]:
+    """Two workers, one process each, exactly as `make worker` starts them (plus a name and -c 1)."""
+    workers = []
+    for i in range(1, CELERY_WORKERS + 1):
+        log = open(logs / f"worker{i}.log", "w")  # noqa: SIM115 - closed with the process
+        workers.append(subprocess.Popen(
+            [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
+             "-y", str(ROOT / "deploy" / "celery.yaml"), "-n", f"bench{i}", "--", "-c", "1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        ))
+    # Ready when both answer a ping over the broker.
+    from celery import Celery
+
+    app = Celery(broker=REDIS_URL, backend=REDIS_URL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if len(app.control.ping(timeout=0.5) or []) >= CELERY_WORKERS:
+            return workers
+        if any(w.poll() is not None for w in workers):
+            break
+    _stop(workers)
+    raise RuntimeError(f"Celery workers did not come up; see {logs}")
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
+    instance_db, warehouse_db = _create_db("wfb_bench_inst"), _create_db("wfb_bench_wh")
+    home = scratch / leg
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = _leg_env(leg, home, instance_db, warehouse_db)
+    workers: list[subprocess.Popen] = []
+    redis_client = None
+    try:
+        roots: dict[str, int] = {}
+        if leg == "celery":
+            import redis
+
+            redis_client = redis.Redis.from_url(REDIS_URL)
+            redis_client.flushdb()
+            workers = _start_workers(env, home)
+            roots.update({f"worker{i}": w.pid for i, w in enumerate(workers, 1)})
+        out = home / "result.json"
+        child = subprocess.Popen([sys.executable, __file__, "--leg", leg, "--out", str(out)], cwd=ROOT, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=open(home / "run.log", "w"))  # noqa: SIM115
+        roots["run"] = child.pid
+        with MemorySampler(roots) as sampler:
+            try:
+                child.wait(timeout=LEG_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+                raise RuntimeError(f"{leg} leg took over {LEG_TIMEOUT_S} s; see {home / 'run.log'}") from None
+        if child.returncode != 0:
+            tail = (home / "run.log").read_text()[-1500:]
+            raise RuntimeError(f"{leg} leg exited {child.returncode}: {tail}")
+        return json.loads(out.read_text()), sampler
+    finally:
+        _stop(workers)
+        if redis_client is not None:
+            redis_client.flushdb()
+            redis_client.close()
+        _drop_db(instance_db)
+        _drop_db(warehouse_db)
+
+
+def _rows(leg: str, result: dict[str, Any], sampler: MemorySampler) -> list[dict]:
+    intervals = [tuple(i) for i in result["intervals"]]
+    wall = result["wall_s"]
+    work = sum(stop - start for start, stop, _ in intervals)
+    busy = _union_s(intervals)
+    ok = result["runs_succeeded"] == result["runs"]
+    note = "" if ok else f" [{result['runs'] - result['runs_succeeded']}/{result['runs']} runs FAILED]"
+    case = f"{leg}{note}"
+    rows: list[dict] = [
+        {"benchmark": "nationwide", "case": f"{case}: wall, {result['runs']} runs, {len(intervals)} steps",
+         "value": wall, "unit": "s", **({"goal": f"< {GOAL_WALL_S:.0f} s", "met": ok and wall < GOAL_WALL_S}
+                                        if leg == "in_process" else {})},
+        {"benchmark": "nationwide", "case": f"{case}: work (sum of step durations)", "value": work, "unit": "s"},
+        {"benchmark": "nationwide", "case": f"{case}: Dagster overhead (wall - time any step ran)",
+         "value": wall - busy, "unit": "s", "baseline": wall, "ratio": (wall - busy) / wall if wall else None},
+    ]
+    run_peak, _ = sampler.peak("run")
+    run_peak = max(run_peak, result["self_maxrss_mb"])
+    rows.append({"benchmark": "nationwide", "case": f"{case}: peak RSS, run process", "value": run_peak,
+                 "unit": "MB", **({"goal": f"< {GOAL_RSS_MB:.0f} MB", "met": run_peak < GOAL_RSS_MB}
+                                  if leg == "in_process" else {})})
+    if result.get("peak_growth_mb"):
+        job, growth = max(result["peak_growth_mb"].items(), key=lambda kv: kv[1])
+        rows.append({"benchmark": "nationwide", "case": f"{case}: peak RSS raised most by job {job}",
+                     "value": growth, "unit": "MB"})
+    child_peak, n_children = sampler.peak("run child")
+    if n_children:
+        # Multiprocess: the step processes. Otherwise only Dagster's compute-log `tail` helpers.
+        kind = "step processes" if leg == "multiprocess" else "log-tailing helpers"
+        rows.append({"benchmark": "nationwide", "case": f"{case}: peak RSS, largest child ({n_children} {kind})",
+                     "value": child_peak, "unit": "MB"})
+    for label in sorted(lbl for lbl in {name for name, _ in sampler.peaks} if lbl.startswith("worker")):
+        if label.endswith("child"):
+            continue
+        # The CLI's process, Celery's main process, and the pool process(es) that run the steps. The
+        # pool process lives across tasks, so its peak is that of the heaviest step it ran.
+        main_peak, _ = sampler.peak(label)
+        pool_peak, n_pool = sampler.peak(f"{label} child")
+        rows.append({"benchmark": "nationwide", "case": f"{case}: peak RSS, {label} step (pool) process",
+                     "value": pool_peak, "unit": "MB"})
+        rows.append({"benchmark": "nationwide", "case": f"{case}: peak RSS, {label} CLI process",
+                     "value": main_peak, "unit": "MB"})
+    if result["steps_by_worker"]:
+        split = ", ".join(f"{k}: {v}" for k, v in sorted(result["steps_by_worker"].items()))
+        rows.append({"benchmark": "nationwide", "case": f"{case}: steps per worker ({split})",
+                     "value": sum(result["steps_by_worker"].values()), "unit": "steps"})
+    if result["failures"]:
+        first_lines = sorted({f.split(": dagster._core.errors.")[0][:120] for f in result["failures"]})
+        rows.append({"benchmark": "nationwide", "case": f"{case}: failed steps: {'; '.join(first_lines[:3])}",
+                     "value": len(result["failures"]), "unit": "steps"})
+    return rows
+
+
+def run(legs: tuple[str, ...] = LEGS) -> list[dict]:
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="wfb_bench_nationwide_") as tmp:
+        for leg in legs:
+            print(f"  nationwide: {leg} ...", file=sys.stderr, flush=True)
+            try:
+                result, sampler = _run_leg(leg, Path(tmp))
+            except Exception as exc:  # noqa: BLE001 - a leg that cannot run is reported, not hidden
+                rows.append({"benchmark": "nationwide", "case": f"{leg}: NOT MEASURED: {str(exc)[:300]}",
+                             "value": None, "unit": ""})
+                continue
+            rows.extend(_rows(leg, result, sampler))
+    return rows
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 5 and sys.argv[1] == "--leg":
+        data = _child(sys.argv[2])
+        Path(sys.argv[4]).write_text(json.dumps(data))
+    else:
+        chosen = tuple(a for a in sys.argv[1:] if a in LEGS) or LEGS
+        for row in run(chosen):
+            print(row)
