@@ -145,3 +145,28 @@ def test_recommendations_follow_a_new_forecast_automatically():
             instance=instance, partition_key=short_range_partition_key(older))
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
         assert after.get_num_requested(dg.AssetKey(["weather", "daily_outlook"])) == 1
+
+
+def test_destinations_outside_the_capped_points_use_the_nearest_point():
+    from weather_flick_batch.recommendations.transform import nearest_forecast_points
+
+    cells = pd.DataFrame({"content_id": ["a", "b", "c"], "nx": [60, 70, 98], "ny": [127, 120, 77],
+                          "point_id": ["60_127", "70_120", "98_77"]})
+    points = pd.DataFrame({"point_id": ["60_127", "98_76"], "nx": [60, 98], "ny": [127, 76]})
+    assert list(nearest_forecast_points(cells, points)) == ["60_127", "60_127", "98_76"]
+
+
+def test_capped_points_still_score_every_destination(monkeypatch, tmp_path):
+    """With a cap far below the number of cells, every active destination is still scored."""
+    monkeypatch.setenv("WEATHER_FLICK_KMA_MAX_POINTS", "20")
+    defs = build_definitions()
+    with dg.DagsterInstance.get() as instance:
+        result = run_pipeline(defs, instance)
+    assert result.success, result.failures
+    meta = result.materializations["recommendations/destination_weather_scores"]
+    assert meta["scored_from_nearest_point"] > 0
+    wh = Warehouse(settings.warehouse_url())
+    scores = wh.read_table(schema.destination_weather_scores)
+    active = wh.read_table(schema.destinations, {"is_active": True})
+    assert set(scores["content_id"]) == set(active["content_id"])
+    assert set(scores["point_id"]) <= set(wh.read_table(schema.forecast_points)["point_id"])

@@ -31,7 +31,8 @@ HORIZON_DAYS = 10
     description=(
         "A 0-100 weather suitability score for every active destination and each of the next 10 days, with a "
         "grade, a confidence that falls with lead time, and machine-readable reasons. Holiday Climate Index "
-        "based (urban, beach, outdoor-active profiles); content type decides how much weather matters."
+        "based (urban, beach, outdoor-active profiles); content type decides how much weather matters. "
+        "Destinations in cells the forecast-point cap left out use the nearest forecast point."
     ),
     metadata={"dagster/column_schema": column_schema(schema.destination_weather_scores),
               "dagster/table_name": "destination_weather_scores"},
@@ -53,7 +54,12 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     destinations = wh.read_table(schema.destinations, {"is_active": True})
     cells = wh.read_table(schema.destination_forecast_cells)
     outlook = wh.read_table(schema.weather_daily_outlook)
-    scores = score_destinations(destinations, cells, outlook)
+    points = wh.read_table(schema.forecast_points)
+    scores = score_destinations(destinations, cells, outlook, points)
+    # point_id says where each destination's weather came from; not its own cell when the cap left it out
+    own_point = cells.set_index("content_id")["point_id"]
+    from_nearest = int((scores.drop_duplicates("content_id").set_index("content_id")["point_id"]
+                        != own_point.reindex(scores.drop_duplicates("content_id")["content_id"])).sum())
     now = now_kst()
     scores["simulated"] = bool(outlook["simulated"].any()) if len(outlook) else False
     scores["as_of"] = now
@@ -77,6 +83,7 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
             "dagster/row_count": len(scores),
             **write.as_metadata(),
             "destinations_scored": int(per_destination.size),
+            "scored_from_nearest_point": from_nearest,
             "mean_score": float(scores["score"].mean()) if len(scores) else 0.0,
             "share_good_or_better": round(good_share, 4),
             "mean_confidence": float(scores["confidence"].mean()) if len(scores) else 0.0,

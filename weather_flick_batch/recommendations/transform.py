@@ -21,9 +21,35 @@ SCORE_COLUMNS = [
 ]
 
 
-def scoring_input(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
-    """One row per active destination and outlook day of its forecast cell."""
+def nearest_forecast_points(cells: pd.DataFrame, points: pd.DataFrame) -> pd.Series:
+    """Each destination's forecast point: its own cell's, else the nearest one that has an outlook.
+
+    WEATHER_FLICK_KMA_MAX_POINTS can leave cells out of the forecast to stay inside the API quota;
+    destinations there are scored from the nearest point (grid distance, 5 km cells) rather than
+    left unscored. ``cells``: content_id, nx, ny, point_id; ``points``: point_id, nx, ny.
+    """
+    own = cells["point_id"]
+    have = own.isin(set(points["point_id"]))
+    if have.all() or points.empty:
+        return own
+    missing = cells.loc[~have, ["nx", "ny"]].drop_duplicates()
+    dx = missing["nx"].to_numpy()[:, None] - points["nx"].to_numpy()[None, :]
+    dy = missing["ny"].to_numpy()[:, None] - points["ny"].to_numpy()[None, :]
+    nearest = points["point_id"].to_numpy()[(dx * dx + dy * dy).argmin(axis=1)]
+    lookup = dict(zip(zip(missing["nx"], missing["ny"]), nearest))
+    substitute = pd.Series([lookup[cell] for cell in zip(cells.loc[~have, "nx"], cells.loc[~have, "ny"])],
+                           index=cells.index[~have])
+    return own.where(have, substitute)
+
+
+def scoring_input(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame,
+                  points: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per active destination and outlook day of its forecast point (see nearest_forecast_points)."""
     active = destinations[destinations["is_active"].astype(bool)]
+    cells = cells.copy()
+    if points is not None:
+        covered = points[points["point_id"].isin(set(outlook["point_id"]))]
+        cells["point_id"] = nearest_forecast_points(cells, covered)
     dest = active[["content_id", "content_type_id", "region_code", "sigungu_code", "cat2", "cat3"]].merge(
         cells[["content_id", "point_id"]], on="content_id", how="inner")
     dest["coastal"] = dest["cat3"].isin(COASTAL_CAT3) | dest["cat2"].isin(COASTAL_CAT2)
@@ -35,8 +61,9 @@ def scoring_input(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.D
     return frame
 
 
-def score_destinations(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame) -> pd.DataFrame:
-    frame = scoring_input(destinations, cells, outlook)
+def score_destinations(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame,
+                       points: pd.DataFrame | None = None) -> pd.DataFrame:
+    frame = scoring_input(destinations, cells, outlook, points)
     if frame.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS)
     # Reasons come back as JSON array strings (json.dumps(list, ensure_ascii=False)), built once per distinct
