@@ -130,7 +130,10 @@ def run_pipeline(
             mat = event.event_specific_data.materialization
             key = mat.asset_key.to_user_string() + (f"[{mat.partition}]" if mat.partition else "")
             outcome.materializations[key] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
-        outcome.checks.extend(_check_outcomes(result))
+        # A check evaluated in several runs (e.g. freshness, once per partition) reports its latest state.
+        for check in _check_outcomes(result):
+            outcome.checks = [c for c in outcome.checks if (c.asset, c.check) != (check.asset, check.check)]
+            outcome.checks.append(check)
         if not result.success:
             outcome.success = False
             for event in result.all_events:
