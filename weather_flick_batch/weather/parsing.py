@@ -468,6 +468,34 @@ def _total_count(payload: Any) -> int | None:
 _MISSING = object()  # converter result for "dropped as missing"
 
 
+def _plain_number(raw: Any, *, nan_is_missing: bool) -> float | None:
+    """A KMA numeric value (string or JSON number) as a float; None when absent ("", "-", null).
+
+    Short-range values are strings, so a non-finite JSON number there is malformed
+    (``nan_is_missing=False``); medium-range values are JSON numbers and NaN means absent.
+    Missing markers (+-900) and ranges are the caller's business.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise MalformedValueError(f"boolean {raw!r}")
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text in ("", "-"):
+            return None
+        if not _PLAIN_NUMBER_RE.match(text):
+            raise MalformedValueError(f"{raw!r} is not a number")
+        return float(text)
+    if isinstance(raw, (int, float)):
+        v = float(raw)
+        if math.isnan(v) and nan_is_missing:
+            return None
+        if (math.isnan(v) or math.isinf(v)) and not nan_is_missing:
+            raise MalformedValueError(f"{raw!r} is not finite")
+        return v
+    raise MalformedValueError(f"unsupported value type {type(raw).__name__}")
+
+
 def _make_converter(cat: _Category) -> Callable[[Any], Any]:
     """Return ``f(raw) -> float | _MISSING``; raises MalformedValueError on bad values."""
     if cat.kind == "precip":
@@ -482,23 +510,9 @@ def _make_converter(cat: _Category) -> Callable[[Any], Any]:
         return conv
 
     def conv(raw: Any) -> Any:
-        if raw is None or isinstance(raw, bool):
-            if raw is None:
-                return _MISSING
-            raise MalformedValueError(f"boolean {raw!r}")
-        if isinstance(raw, str):
-            s = raw.strip()
-            if s in ("", "-"):
-                return _MISSING
-            if not _PLAIN_NUMBER_RE.match(s):
-                raise MalformedValueError(f"{raw!r} is not a number")
-            v = float(s)
-        elif isinstance(raw, (int, float)):
-            v = float(raw)
-            if math.isnan(v) or math.isinf(v):
-                raise MalformedValueError(f"{raw!r} is not finite")
-        else:
-            raise MalformedValueError(f"unsupported value type {type(raw).__name__}")
+        v = _plain_number(raw, nan_is_missing=False)
+        if v is None:
+            return _MISSING
         if is_missing_marker(v):
             return _MISSING
         if cat.kind == "code":
@@ -711,24 +725,8 @@ def is_known_mid_sky_text(text: str) -> bool:
 
 def _mid_number(raw: Any, lo: float, hi: float) -> float | None:
     """Numeric mid-range value (KMA sends JSON numbers; strings tolerated)."""
-    if raw is None or isinstance(raw, bool):
-        if raw is None:
-            return None
-        raise MalformedValueError(f"boolean {raw!r}")
-    if isinstance(raw, str):
-        s = raw.strip()
-        if s in ("", "-"):
-            return None
-        if not _PLAIN_NUMBER_RE.match(s):
-            raise MalformedValueError(f"{raw!r} is not a number")
-        v = float(s)
-    elif isinstance(raw, (int, float)):
-        v = float(raw)
-        if math.isnan(v):
-            return None
-    else:
-        raise MalformedValueError(f"unsupported value type {type(raw).__name__}")
-    if is_missing_marker(v):
+    v = _plain_number(raw, nan_is_missing=True)
+    if v is None or is_missing_marker(v):
         return None
     if not lo <= v <= hi:
         raise MalformedValueError(f"{raw!r} outside plausible range [{lo}, {hi}]")
