@@ -15,6 +15,7 @@ help:
 	@echo "make test   - set up, start PostgreSQL/Redis if needed, run the whole suite"
 	@echo "make bench  - run every benchmark and print one table"
 	@echo "make db-upgrade - upgrade the warehouse schema (WEATHER_FLICK_WAREHOUSE_URL)"
+	@echo "make instance-migrate - create/upgrade the Dagster instance schema in DAGSTER_HOME, before any Dagster process"
 	@echo "make worker - a dagster-celery worker on the instance in DAGSTER_HOME (docs/topology.md)"
 
 $(STAMP): setup.py pyproject.toml constraints.txt
@@ -45,6 +46,15 @@ test: install
 bench: install
 	bash scripts/ensure_services.sh
 	$(PY) benchmarks/run.py
+
+# Create or upgrade the schema of the production instance (DAGSTER_HOME's dagster.yaml, DAGSTER_PG_*)
+# once per release, before starting any Dagster process: processes that meet an empty instance
+# database each create the schema themselves, and two doing it at once collide
+# ("type run_tags already exists"), which kills one of them.
+.PHONY: instance-migrate
+instance-migrate: install
+	@test -n "$$DAGSTER_HOME" || { echo "error: set DAGSTER_HOME to the production instance directory (its dagster.yaml)" >&2; exit 1; }
+	$(BIN)/dagster instance migrate
 
 # A Celery worker for WEATHER_FLICK_EXECUTOR=celery (docs/topology.md). It must share the runs'
 # instance (DAGSTER_HOME with the production dagster.yaml and DAGSTER_PG_*) and the code location's

@@ -266,6 +266,10 @@ def deployment(tmp: Path, executor: str, workers: int = 0) -> Iterator[Deploymen
     redis_client = None
     workspace = str(ROOT / "deploy" / "production" / "workspace.yaml")
     try:
+        # `make instance-migrate`: the schema exists before any process starts (docs/topology.md);
+        # without it the workers, code server and webserver race to create it and one of them dies.
+        subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
         if executor == "celery":
             import redis
 
