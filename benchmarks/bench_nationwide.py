@@ -1,11 +1,14 @@
 """The whole graph at nationwide scale, on three executors, in one run.
 
-Scale: 50,000 destinations (the deterministic synthetic TourAPI catalogue,
-``WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE=50000``), 250 forecast points
+Scale: 50,000 destinations (the deterministic synthetic TourAPI catalogue, the one
+``WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE=50000`` would serve), 250 forecast points
 (``WEATHER_FLICK_KMA_MAX_POINTS=250``: 50,000 destinations sit in far more distinct KMA cells, so the
-cap applies), the 10-day horizon. Sources are the offline samples; the warehouse and the Dagster
-instance are PostgreSQL (the production ``dagster.yaml``), each leg on fresh databases so every leg
-does the same work from empty.
+cap applies), the 10-day horizon. As in production, the APIs are remote: KMA and TourAPI answer from
+local HTTP servers in a process of their own (``source_servers.py``), the pipeline uses its live
+clients (``WEATHER_FLICK_KMA_MODE=live``, ``WEATHER_FLICK_KTO_MODE=live``) with the response cache in
+Redis, the warehouse and the Dagster instance are PostgreSQL (the production ``dagster.yaml``), and
+each leg starts on fresh databases, a fresh server process and an empty cache, so every leg does the
+same work from empty.
 
 "The whole graph" is ``weather_flick_batch.pipeline.PIPELINE``: refresh_reference, the 17 province
 partitions of destinations_sync_job, refresh_catalogue_derived, the three weather jobs at the
@@ -27,7 +30,8 @@ Each leg runs in a fresh interpreter. Reported per leg:
   step intervals), i.e. run creation, process and worker start-up, event log writes between steps,
   Celery queueing. It is never negative, also when steps overlap;
 - peak RSS per process: the kernel's high-water mark (``VmHWM``) of every process of the leg,
-  sampled every 0.1 s: the run process, the largest step subprocess, each Celery worker.
+  sampled every 0.1 s: the run process, the largest step subprocess, each Celery worker, and (apart,
+  as it stands in for the remote APIs) the source servers.
 
 Goal: the in-process nationwide refresh under 60 s and under 500 MB peak on this machine.
 A leg whose runs do not all succeed is reported with the failing steps (its numbers stay, marked).
@@ -65,6 +69,9 @@ LEG_TIMEOUT_S = 360
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 # A Redis database index of its own (tests use 13 and 14), flushed before and after the Celery leg.
 REDIS_URL = "redis://127.0.0.1:6379/12"
+# The API response cache (WEATHER_FLICK_REDIS_URL), emptied before each leg.
+CACHE_URL = "redis://127.0.0.1:6379/11"
+API_KEY = "bench-key"
 # The location the tests use too: the production definitions with the executor the settings ask for.
 LOCATION_MODULE = "weather_flick_batch_tests.scale_out_location"
 
@@ -245,7 +252,8 @@ def _union_s(intervals: list[tuple[float, float, str]]) -> float:
     return total
 
 
-def _leg_env(leg: str, home: Path, instance_db: str, warehouse_db: str) -> dict[str, str]:
+def _leg_env(leg: str, home: Path, instance_db: str, warehouse_db: str,
+             sources: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEATHER_FLICK_", "DAGSTER_"))}
     env.update({
         "DAGSTER_HOME": str(home),
@@ -253,7 +261,6 @@ def _leg_env(leg: str, home: Path, instance_db: str, warehouse_db: str) -> dict[
         "DAGSTER_PG_PASSWORD": "", "DAGSTER_PG_DB": instance_db,
         "WEATHER_FLICK_HOME": str(home / "wfb"),
         "WEATHER_FLICK_WAREHOUSE_URL": f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{warehouse_db}",
-        "WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE": str(DESTINATIONS),
         "WEATHER_FLICK_KMA_MAX_POINTS": str(POINTS),
         "WEATHER_FLICK_EXECUTOR": leg,
         "WEATHER_FLICK_CELERY_BROKER": REDIS_URL,
@@ -261,7 +268,37 @@ def _leg_env(leg: str, home: Path, instance_db: str, warehouse_db: str) -> dict[
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
     })
+    if sources is None:  # the offline sample sources, inside the pipeline's processes
+        env["WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE"] = str(DESTINATIONS)
+    else:
+        env.update({
+            "WEATHER_FLICK_KTO_MODE": "live", "WEATHER_FLICK_KTO_BASE_URL": sources["kto"],
+            "WEATHER_FLICK_KTO_API_KEYS": API_KEY,
+            "WEATHER_FLICK_KMA_MODE": "live", "WEATHER_FLICK_KMA_BASE_URL": sources["kma"],
+            "WEATHER_FLICK_KMA_API_KEYS": API_KEY,
+            "WEATHER_FLICK_REDIS_URL": CACHE_URL,
+        })
     return env
+
+
+def _start_sources(logs: Path) -> tuple[subprocess.Popen, dict[str, str]]:
+    """The KMA and TourAPI servers (source_servers.py) in their own process; their base URLs."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "source_servers.py"), str(DESTINATIONS)],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=open(logs / "sources.log", "w"), text=True,  # noqa: SIM115
+                            start_new_session=True)
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait()
+        raise RuntimeError(f"source servers did not start: {_last_line(logs / 'sources.log')}")
+    return proc, json.loads(line)
+
+
+def _migrate_instance(env: dict[str, str], logs: Path) -> None:
+    """`make instance-migrate`: the instance schema exists before any worker or run touches it."""
+    with open(logs / "instance_migrate.log", "w") as log:
+        subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=ROOT, env=env, stdout=log,
+                       stderr=subprocess.STDOUT, check=True, timeout=120)
 
 
 def _start_workers(env: dict[str, str], logs: Path) -> list[subprocess.Popen]:
@@ -307,14 +344,19 @@ def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
     home = scratch / leg
     home.mkdir()
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = _leg_env(leg, home, instance_db, warehouse_db)
+    import redis
+
     workers: list[subprocess.Popen] = []
     redis_client = None
+    sources: subprocess.Popen | None = None
+    cache = redis.Redis.from_url(CACHE_URL)
     try:
-        roots: dict[str, int] = {}
+        cache.flushdb()
+        sources, urls = _start_sources(home)
+        env = _leg_env(leg, home, instance_db, warehouse_db, urls)
+        roots: dict[str, int] = {"sources": sources.pid}
+        _migrate_instance(env, home)
         if leg == "celery":
-            import redis
-
             redis_client = redis.Redis.from_url(REDIS_URL)
             redis_client.flushdb()
             workers = _start_workers(env, home)
@@ -337,6 +379,11 @@ def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
         return json.loads(out.read_text()), sampler
     finally:
         _stop(workers)
+        if sources is not None:
+            sources.stdin.close()
+            _stop([sources])
+        cache.flushdb()
+        cache.close()
         if redis_client is not None:
             redis_client.flushdb()
             redis_client.close()
@@ -392,6 +439,9 @@ def _rows(leg: str, result: dict[str, Any], sampler: MemorySampler) -> list[dict
                      "value": pool_peak, "unit": "MB"})
         rows.append({"benchmark": "nationwide", "case": f"{case}: peak RSS, {label} CLI process",
                      "value": main_peak, "unit": "MB"})
+    source_peak, _ = sampler.peak("sources")
+    rows.append({"benchmark": "nationwide", "case": f"{case}: peak RSS, KMA + TourAPI servers (stand-in for the "
+                 "remote APIs, not the pipeline)", "value": source_peak, "unit": "MB"})
     if result["steps_by_worker"]:
         split = ", ".join(f"{k}: {v}" for k, v in sorted(result["steps_by_worker"].items()))
         rows.append({"benchmark": "nationwide", "case": f"{case}: steps per worker ({split})",

@@ -10,7 +10,7 @@ from weather_flick_batch import settings
 from weather_flick_batch.analytics.compute import forecast_verification, score_distribution
 from weather_flick_batch.definitions import build_definitions
 from weather_flick_batch.pipeline import run_pipeline
-from weather_flick_batch.recommendations.transform import scoring_input, top_n
+from weather_flick_batch.recommendations.transform import scoring_input
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.warehouse import Warehouse
 
@@ -76,18 +76,58 @@ def test_analytics_tables_are_consistent(pipeline_warehouse):
     assert "| region_code |" in meta["top_today_per_region"]
 
 
-def test_top_n_pure():
-    scores = pd.DataFrame({
-        "content_id": ["a", "b", "c", "d"], "forecast_date": [date(2026, 11, 27)] * 4,
-        "content_type_id": [12, 12, 12, 39], "region_code": [1, 1, 1, 1], "sigungu_code": [3, 3, 4, 3],
-        "score": [70.0, 90.0, 80.0, 99.0], "grade": ["very good", "ideal", "excellent", "ideal"],
-        "reasons": ["[]"] * 4,
-    })
-    top = top_n(scores, pd.DataFrame({"content_id": list("abcd"), "title": list("ABCD")}), n=2)
-    province = top[(top["level"] == "province") & (top["content_type_id"] == 12)]
-    assert list(province["content_id"]) == ["b", "c"]
-    district3 = top[(top["sigungu_code"] == 3) & (top["content_type_id"] == 12)]
-    assert list(district3["content_id"]) == ["b", "a"]
+def _top_n_oracle(scores: pd.DataFrame, titles: dict, n: int) -> pd.DataFrame:
+    """The top-list rule written plainly in pandas: sort by score (ties: content_id), keep n per group."""
+    out = []
+    for level, keys in (("province", ["region_code"]), ("district", ["region_code", "sigungu_code"])):
+        frame = scores if level == "province" else scores[scores["sigungu_code"].notna()]
+        frame = frame.sort_values(["score", "content_id"], ascending=[False, True])
+        group = keys + ["forecast_date", "content_type_id"]
+        frame = frame.assign(rank=frame.groupby(group).cumcount() + 1, level=level)
+        frame = frame[frame["rank"] <= n]
+        if level == "province":
+            frame = frame.assign(sigungu_code=0)
+        out.append(frame)
+    top = pd.concat(out).assign(title=lambda f: f["content_id"].map(titles))
+    return top[["region_code", "sigungu_code", "forecast_date", "content_type_id", "rank", "level", "content_id",
+                "title", "score", "grade"]]
+
+
+def test_top_n_is_ranked_in_the_database_like_the_plain_rule(warehouse):
+    """Ranking happens in SQL (ROW_NUMBER) on SQLite and PostgreSQL; it must agree with the plain rule."""
+    import numpy as np
+
+    from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.recommendations.transform import top_n_query
+
+    rng = np.random.default_rng(7)
+    ids = [f"{100000 + i}" for i in range(300)]
+    days = [date(2026, 11, 27), date(2026, 11, 28)]
+    scores = pd.DataFrame([
+        {"content_id": cid, "forecast_date": day, "lead_days": d, "content_type_id": int(rng.choice([12, 39])),
+         "region_code": int(rng.choice([1, 6])), "sigungu_code": (None if i % 7 == 0 else int(rng.integers(1, 4))),
+         "point_id": "60_127", "profile": "urban",
+         # Rounded to a few values so ties are common: the tie rule (content_id) decides many ranks.
+         "score": float(rng.choice([55.0, 70.0, 70.0, 85.0])), "grade": "good", "grade_rank": 3,
+         "confidence": 0.9, "reasons": "[]", "tc_rating": 5.0, "a_rating": 5.0, "p_rating": 5.0, "w_rating": 5.0,
+         "source": "short_range", "simulated": True, "as_of": now_kst()}
+        for i, cid in enumerate(ids) for d, day in enumerate(days)])
+    # Titles come from active destinations only (an inactive one keeps no title).
+    titles = {cid: f"Place {cid}" for cid in ids[:-5]}
+    destinations = pd.DataFrame({
+        "content_id": ids, "content_type_id": 12, "title": [f"Place {cid}" for cid in ids], "region_code": 1,
+        "latitude": 37.5, "longitude": 127.0, "is_active": [cid in titles for cid in ids],
+        "first_seen_at": now_kst(), "last_synced_at": now_kst(), "simulated": True})
+    warehouse.replace_rows(schema.destinations, destinations)
+    warehouse.replace_rows(schema.destination_weather_scores, scores)
+
+    got = warehouse.read_select(top_n_query(3)).drop(columns=["reasons"])
+    expected = _top_n_oracle(scores, titles, 3)
+    key = ["level", "region_code", "sigungu_code", "forecast_date", "content_type_id", "rank"]
+    got = got.sort_values(key).reset_index(drop=True)
+    expected = expected.sort_values(key).reset_index(drop=True)[list(got.columns)]
+    assert len(got) > 0 and set(got["level"]) == {"province", "district"}
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
 def test_mid_range_rain_is_scored_as_probability_times_a_wet_day():
@@ -170,3 +210,33 @@ def test_capped_points_still_score_every_destination(monkeypatch, tmp_path):
     active = wh.read_table(schema.destinations, {"is_active": True})
     assert set(scores["content_id"]) == set(active["content_id"])
     assert set(scores["point_id"]) <= set(wh.read_table(schema.forecast_points)["point_id"])
+
+
+def test_batched_scoring_equals_scoring_everything_at_once(pipeline_warehouse):
+    """The asset scores in batches (bounded memory); batch size must change nothing, summary included."""
+    from weather_flick_batch.recommendations.transform import ScoreSummary, score_batches, score_destinations
+
+    wh, _ = pipeline_warehouse
+    destinations = wh.read_table(schema.destinations, {"is_active": True})
+    cells = wh.read_table(schema.destination_forecast_cells)
+    outlook = wh.read_table(schema.weather_daily_outlook)
+    points = wh.read_table(schema.forecast_points)
+    key = ["content_id", "forecast_date"]
+    whole = score_destinations(destinations, cells, outlook, points).sort_values(key).reset_index(drop=True)
+    summary = ScoreSummary(own_point=dict(zip(cells["content_id"], cells["point_id"])))
+    titles = destinations.set_index("content_id")["title"]
+    batches = list(score_batches(destinations, cells, outlook, points, batch_destinations=37))
+    for batch in batches:
+        summary.add(batch, titles)
+    assert len(batches) > 5
+    batched = pd.concat(batches).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(whole, batched)
+    assert summary.rows == len(whole) and summary.destinations == whole["content_id"].nunique()
+    assert summary.mean(summary.score_sum) == pytest.approx(whole["score"].mean())
+    assert summary.grades == whole["grade"].value_counts().to_dict()
+    assert summary.unscored(destinations["content_id"]) == 0 and summary.short_of(10) == 0
+    today = whole[whole["lead_days"] == 0]
+    best = today.loc[today.groupby("region_code")["score"].idxmax()]
+    top = summary.top_today_frame()
+    assert list(top["region_code"]) == sorted(best["region_code"])
+    assert list(top["score"]) == list(best.sort_values("region_code")["score"])

@@ -60,6 +60,55 @@ def test_crash_mid_write_leaves_previous_rows_intact(warehouse):
     assert warehouse.row_count("load_audit") == 1  # the failed write left no audit row either
 
 
+def test_streamed_replace_lands_all_batches_or_none(warehouse):
+    frame = region_frame()
+    warehouse.replace_rows("regions", frame)
+    before = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    renamed = frame.assign(name_en=frame["name_en"] + " (new)")
+
+    def batches(fail_after: int | None):
+        for i, start in enumerate(range(0, len(renamed), 5)):
+            if fail_after is not None and i == fail_after:
+                raise RuntimeError("scoring crashed while the third batch was computed")
+            yield renamed.iloc[start:start + 5]
+
+    # A batch that fails while it is computed (not in the database) rolls back the whole replace.
+    with pytest.raises(RuntimeError, match="third batch"):
+        warehouse.replace_stream("regions", batches(fail_after=2))
+    pd.testing.assert_frame_equal(before, warehouse.read_table("regions").sort_values("region_code")
+                                  .reset_index(drop=True))
+    result = warehouse.replace_stream("regions", batches(fail_after=None), run_id="run-1")
+    assert (result.rows_written, result.rows_deleted) == (17, 17)
+    assert warehouse.read_table("regions")["name_en"].str.endswith(" (new)").all()
+    assert warehouse.row_count("load_audit") == 2  # one audit row per replace, not per batch
+
+
+def test_replace_many_deletes_by_key_across_partitions(warehouse, monkeypatch):
+    """A row whose key arrives with another partition leaves its old one (single and composite keys),
+    also when the keys take several DELETE statements."""
+    import weather_flick_batch.warehouse.warehouse as module
+
+    monkeypatch.setattr(module, "_DELETE_KEYS_PER_STATEMENT", 4)  # 17 regions -> several chunks
+    frame = region_frame()
+    warehouse.replace_rows("regions", frame)
+    moved = frame.assign(mid_land_reg_id="MOVED")
+    warehouse.replace_many([("regions", moved, {"mid_land_reg_id": "MOVED"}, ["region_code"])])
+    stored = warehouse.read_table("regions")
+    assert len(stored) == 17 and set(stored["mid_land_reg_id"]) == {"MOVED"}
+    # Composite key: only exact (region_code, name_en) pairs are replaced.
+    renamed = frame.head(3).assign(mid_land_reg_id="BACK")
+    warehouse.replace_many([("regions", renamed, None, ["region_code", "name_en"])])
+    stored = warehouse.read_table("regions")
+    assert len(stored) == 17 and (stored["mid_land_reg_id"] == "BACK").sum() == 3
+
+
+def test_read_table_narrows_columns_and_matches_lists(warehouse):
+    warehouse.replace_rows("regions", region_frame())
+    some = warehouse.read_table("regions", {"region_code": [1, 6, 99]}, columns=["region_code", "name_en"])
+    assert list(some.columns) == ["region_code", "name_en"]
+    assert sorted(some["region_code"]) == [1, 6]
+
+
 def test_timestamps_round_trip_timezone_aware(warehouse):
     frame = region_frame().head(2).copy()
     moment = datetime(2026, 11, 26, 0, 30, tzinfo=KST)  # 15:30 UTC the day before
@@ -78,7 +127,12 @@ def test_naive_timestamps_are_refused(warehouse):
         warehouse.upsert("regions", frame)
 
 
-def test_awkward_text_and_nulls_survive_bulk_load(warehouse):
+@pytest.mark.parametrize("rows_per_block", [20_000, 3], ids=["one_block", "blocks_of_3"])
+def test_awkward_text_and_nulls_survive_bulk_load(warehouse, monkeypatch, rows_per_block):
+    from weather_flick_batch.warehouse.warehouse import _CopyReader
+
+    # PostgreSQL's COPY text is sent a block of rows at a time; block edges must not matter.
+    monkeypatch.setattr(_CopyReader, "ROWS_PER_BLOCK", rows_per_block)
     frame = region_frame().head(4).copy()
     frame["capital_ko"] = ['a,b', 'say "hi"', "line\nbreak", ""]
     frame["former_admin_code"] = [None, "", "42", None]

@@ -4,7 +4,6 @@ import json
 
 import dagster as dg
 
-from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import KST_NAME, now_kst
 from weather_flick_batch.policies import permanent_write_errors
 from weather_flick_batch.resources.warehouse import WarehouseResource
@@ -71,7 +70,8 @@ def region_weather_summary(context: dg.AssetExecutionContext, warehouse: Warehou
 def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from weather_flick_batch.analytics.compute import score_distribution as compute
 
-    scores = warehouse.get().read_table(schema.destination_weather_scores)
+    scores = warehouse.get().read_table(schema.destination_weather_scores,
+                                        columns=["region_code", "forecast_date", "score", "grade_rank"])
     frame = compute(scores)
     write = _write(context, warehouse, schema.analytics_score_distribution, frame)
     best = frame[frame["is_best_day"]]
@@ -94,10 +94,17 @@ def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseRe
 def festival_weather(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from weather_flick_batch.analytics.compute import festival_weather as compute
 
+    import sqlalchemy as sa
+
     wh = warehouse.get()
-    scores = wh.read_table(schema.destination_weather_scores)
-    festivals = wh.read_table(schema.festival_events)
-    horizon = sorted(scores["forecast_date"].unique())
+    scores_tbl, festivals_tbl = schema.destination_weather_scores, schema.festival_events
+    # Only the festivals' scores (a few percent of the table), selected in the database.
+    scores = wh.read_select(
+        sa.select(scores_tbl.c.content_id, scores_tbl.c.forecast_date, scores_tbl.c.score, scores_tbl.c.grade,
+                  scores_tbl.c.reasons)
+        .where(scores_tbl.c.content_id.in_(sa.select(festivals_tbl.c.content_id))))
+    horizon = sorted(wh.read_select(sa.select(scores_tbl.c.forecast_date).distinct())["forecast_date"])
+    festivals = wh.read_table(festivals_tbl)
     frame = compute(festivals, scores, horizon)
     write = _write(context, warehouse, schema.analytics_festival_weather, frame)
     return dg.MaterializeResult(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-GOOD_OR_BETTER_RANK = 3  # grade_rank 3 = "good" (60-69) and above
+from weather_flick_batch.recommendations.scoring import GOOD_OR_BETTER_RANK
+
 POOR_WEATHER_SCORE = 50.0  # below "acceptable"
 
 

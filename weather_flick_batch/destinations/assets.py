@@ -3,7 +3,6 @@ festivals with their dates, and each destination's KMA forecast cell.
 """
 
 from datetime import timedelta
-from typing import Any
 
 import dagster as dg
 
@@ -312,7 +311,8 @@ def forecast_cells(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     from weather_flick_batch.weather.points import point_id
 
     wh = warehouse.get()
-    active = wh.read_table(schema.destinations, {"is_active": True})
+    active = wh.read_table(schema.destinations, {"is_active": True},
+                           columns=["content_id", "region_code", "latitude", "longitude"])
     cells = [latlon_to_grid(lat, lon) for lat, lon in zip(active["latitude"], active["longitude"])]
     frame = pd.DataFrame({
         "content_id": active["content_id"], "region_code": active["region_code"],

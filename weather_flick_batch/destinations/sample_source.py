@@ -131,6 +131,7 @@ _FESTIVAL_KEYS = ("festival_month_day", "festival_duration_days")
 
 _ARRANGES = frozenset("ACDOQR")
 _DEFAULT_NUM_OF_ROWS = 10  # TourAPI's documented default page size
+_LISTINGS_KEPT = 64  # memoised list requests per source (one per province and list kind in a sync)
 
 # Result codes shared by the data.go.kr gateways (see the KMA reference for the full table).
 _INVALID_PARAMETER = ("10", "INVALID_REQUEST_PARAMETER_ERROR")
@@ -301,6 +302,7 @@ class TourApiSampleSource:
             raise ValueError(f"overrides/withdrawals for unknown content ids: {sorted(unknown)}")
         # Sorted by id once so every listing has a deterministic base order.
         self._entries = dict(sorted(entries.items()))
+        self._listings: dict[tuple, list[dict[str, Any]]] = {}
         self._festivals: dict[str, FestivalOccurrence] = {
             cid: festival_occurrence(
                 str(e["festival_month_day"]), int(e["festival_duration_days"]), today
@@ -360,6 +362,23 @@ class TourApiSampleSource:
 
     def _area_based(self, params: dict[str, str], *, sync: bool) -> dict[str, Any]:
         rows_per_page, page = self._paging(params)
+        selected = self._listing(params, sync=sync)
+        # Only the requested page is rendered: a nationwide catalogue is paged 1,000 items at a time.
+        items = []
+        for entry in selected[(page - 1) * rows_per_page : page * rows_per_page]:
+            item = self._list_item(entry)
+            if sync:
+                item = _insert_after(item, "modifiedtime", {"showflag": self._showflag(entry)})
+            items.append(item)
+        return self._page(items, rows_per_page, page, total=len(selected))
+
+    def _listing(self, params: dict[str, str], *, sync: bool) -> list[dict[str, Any]]:
+        """The filtered, ordered entries of a list request, the same for each of its pages (memoised:
+        the entries never change after construction, and re-sorting 50,000 per page made paging quadratic)."""
+        key = (sync, tuple(sorted((k, v) for k, v in params.items() if k not in ("pageNo", "numOfRows"))))
+        cached = self._listings.get(key)
+        if cached is not None:
+            return cached
         arrange = self._arrange(params, default="A")
         # Only the sync list knows showflag; like the gateway, other lists ignore it.
         showflag = params.get("showflag") if sync else None
@@ -369,13 +388,10 @@ class TourApiSampleSource:
         if sync and showflag is not None:
             selected = [e for e in selected if self._showflag(e) == showflag]
         selected = self._arranged(selected, arrange)
-        items = []
-        for entry in selected:
-            item = self._list_item(entry)
-            if sync:
-                item = _insert_after(item, "modifiedtime", {"showflag": self._showflag(entry)})
-            items.append(item)
-        return self._page(items, rows_per_page, page)
+        if len(self._listings) >= _LISTINGS_KEPT:
+            self._listings.pop(next(iter(self._listings)))  # oldest first
+        self._listings[key] = selected
+        return selected
 
     def _search_festival(self, params: dict[str, str]) -> dict[str, Any]:
         rows_per_page, page = self._paging(params)
@@ -490,9 +506,14 @@ class TourApiSampleSource:
     def _list_item(entry: Mapping[str, Any]) -> dict[str, str]:
         return {name: _as_str(entry.get(name, "")) for name in _LIST_FIELDS}
 
-    def _page(self, items: list[dict[str, Any]], rows_per_page: int, page: int) -> dict[str, Any]:
-        total = len(items)
-        chunk = items[(page - 1) * rows_per_page : page * rows_per_page]
+    def _page(self, items: list[dict[str, Any]], rows_per_page: int, page: int,
+              total: int | None = None) -> dict[str, Any]:
+        """The response for one page; ``items`` is every result, or just this page's when ``total`` is given."""
+        if total is None:
+            total = len(items)
+            chunk = items[(page - 1) * rows_per_page : page * rows_per_page]
+        else:
+            chunk = items
         if not chunk:
             items_field: Any = ""  # TourAPI's empty page: an empty string, not an object
         elif len(chunk) == 1 and self.single_item_as_object:

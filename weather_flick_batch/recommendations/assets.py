@@ -19,8 +19,8 @@ SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
 TOP_KEY = dg.AssetKey(["recommendations", "regional_recommendations"])
 OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
 HORIZON_DAYS = 10
-
-
+DESTINATION_COLUMNS = ["content_id", "title", "content_type_id", "region_code", "sigungu_code", "cat2", "cat3",
+                       "is_active"]
 
 @dg.asset(
     key=SCORES_KEY,
@@ -47,60 +47,57 @@ HORIZON_DAYS = 10
     code_version="1",
 )
 def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from weather_flick_batch.recommendations.scoring import GRADE_BANDS
-    from weather_flick_batch.recommendations.transform import score_destinations
+    from weather_flick_batch.recommendations.transform import ScoreSummary, score_batches
 
     wh = warehouse.get()
-    destinations = wh.read_table(schema.destinations, {"is_active": True})
-    cells = wh.read_table(schema.destination_forecast_cells)
+    # Only the columns scoring needs: the catalogue's text columns would be most of the memory.
+    destinations = wh.read_table(schema.destinations, {"is_active": True}, columns=DESTINATION_COLUMNS)
+    cells = wh.read_table(schema.destination_forecast_cells, columns=["content_id", "nx", "ny", "point_id"])
     outlook = wh.read_table(schema.weather_daily_outlook)
-    points = wh.read_table(schema.forecast_points)
-    scores = score_destinations(destinations, cells, outlook, points)
+    points = wh.read_table(schema.forecast_points, columns=["point_id", "nx", "ny"])
     # point_id says where each destination's weather came from; not its own cell when the cap left it out
-    own_point = cells.set_index("content_id")["point_id"]
-    from_nearest = int((scores.drop_duplicates("content_id").set_index("content_id")["point_id"]
-                        != own_point.reindex(scores.drop_duplicates("content_id")["content_id"])).sum())
+    summary = ScoreSummary(own_point=dict(zip(cells["content_id"], cells["point_id"])))
+    titles = destinations.set_index("content_id")["title"]
+    simulated = bool(outlook["simulated"].any()) if len(outlook) else False
     now = now_kst()
-    scores["simulated"] = bool(outlook["simulated"].any()) if len(outlook) else False
-    scores["as_of"] = now
+
+    def batches():
+        # A batch of destinations at a time, all written in one transaction: bounded memory, all-or-nothing.
+        for scores in score_batches(destinations, cells, outlook, points):
+            scores["simulated"] = simulated
+            scores["as_of"] = now
+            summary.add(scores, titles)
+            yield scores
+
     with permanent_write_errors():
-        write = wh.replace_rows(schema.destination_weather_scores, scores, run_id=context.run.run_id)
+        write = wh.replace_stream(schema.destination_weather_scores, batches(), run_id=context.run.run_id)
 
-    bad_range = int((~scores["score"].between(0, 100) | scores["score"].isna()).sum())
-    per_destination = scores.groupby("content_id")["forecast_date"].nunique()
-    unscored = len(set(destinations["content_id"]) - set(per_destination.index))
-    short = int((per_destination < HORIZON_DAYS).sum())
-
-    def band(score: float) -> str:
-        return next(name for floor, name in GRADE_BANDS if score >= floor)
-
-    mismatched = int((scores["grade"] != scores["score"].map(band)).sum()) if len(scores) else 0
-    good_share = float((scores["grade_rank"] >= 3).mean()) if len(scores) else 0.0
-    today = scores[scores["lead_days"] == 0].merge(destinations[["content_id", "title"]], on="content_id")
-    top_today = today.sort_values("score", ascending=False).groupby("region_code").head(1)
+    unscored = summary.unscored(destinations["content_id"])
+    short = summary.short_of(HORIZON_DAYS)
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": len(scores),
+            "dagster/row_count": summary.rows,
             **write.as_metadata(),
-            "destinations_scored": int(per_destination.size),
-            "scored_from_nearest_point": from_nearest,
-            "mean_score": float(scores["score"].mean()) if len(scores) else 0.0,
-            "share_good_or_better": round(good_share, 4),
-            "mean_confidence": float(scores["confidence"].mean()) if len(scores) else 0.0,
-            "grades": json.dumps(scores["grade"].value_counts().to_dict()),
-            "top_today_per_region": dg.MetadataValue.md(markdown_preview(
-                top_today[["region_code", "title", "score", "grade", "reasons"]], rows=17)),
+            "destinations_scored": summary.destinations,
+            "scored_from_nearest_point": summary.from_nearest,
+            "mean_score": summary.mean(summary.score_sum),
+            "share_good_or_better": round(summary.mean(summary.good_or_better), 4),
+            "mean_confidence": summary.mean(summary.confidence_sum),
+            "grades": json.dumps(dict(summary.grades)),
+            "top_today_per_region": dg.MetadataValue.md(markdown_preview(summary.top_today_frame(), rows=17)),
         },
         check_results=[
-            check_result("scores_in_range", quality.Verdict(bad_range == 0, {"out_of_range": bad_range},
-                                                       f"{bad_range} scores outside 0..100")),
+            check_result("scores_in_range", quality.Verdict(
+                summary.out_of_range == 0, {"out_of_range": summary.out_of_range},
+                f"{summary.out_of_range} scores outside 0..100")),
             check_result("every_destination_every_day", quality.Verdict(
                 unscored == 0 and short == 0,
                 {"active_destinations": len(destinations), "unscored": unscored, "short_of_horizon": short},
                 "every destination scored for the whole horizon" if unscored == 0 and short == 0
                 else f"{unscored} unscored, {short} short of {HORIZON_DAYS} days")),
-            check_result("grades_match_scores", quality.Verdict(mismatched == 0, {"mismatched": mismatched},
-                                                           f"{mismatched} grades inconsistent")),
+            check_result("grades_match_scores", quality.Verdict(
+                summary.grade_mismatches == 0, {"mismatched": summary.grade_mismatches},
+                f"{summary.grade_mismatches} grades inconsistent")),
         ],
     )
 
@@ -122,21 +119,23 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     code_version="1",
 )
 def regional_recommendations(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    from weather_flick_batch.recommendations.transform import top_n
+    import sqlalchemy as sa
+
+    from weather_flick_batch.recommendations.transform import top_n_query
 
     wh = warehouse.get()
-    scores = wh.read_table(schema.destination_weather_scores)
-    destinations = wh.read_table(schema.destinations, {"is_active": True})
-    top = top_n(scores, destinations, settings.get("WEATHER_FLICK_TOP_N"))
+    n = settings.get("WEATHER_FLICK_TOP_N")
+    top = wh.read_select(top_n_query(n))  # ranked in the database: only the top rows travel
     top["as_of"] = now_kst()
     with permanent_write_errors():
         write = wh.replace_rows(schema.regional_recommendations, top, run_id=context.run.run_id)
-    expected = scores[["region_code", "forecast_date"]].drop_duplicates()
+    scores = schema.destination_weather_scores
+    expected = wh.read_select(sa.select(scores.c.region_code, scores.c.forecast_date).distinct())
     have = top[top["level"] == "province"][["region_code", "forecast_date"]].drop_duplicates()
     missing = len(expected.merge(have, how="left", indicator=True).query("_merge == 'left_only'"))
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(top), **write.as_metadata(),
-                  "top_n": settings.get("WEATHER_FLICK_TOP_N"),
+                  "top_n": n,
                   "province_lists": int((top["level"] == "province").sum()),
                   "preview": dg.MetadataValue.md(markdown_preview(
                       top[(top["level"] == "province") & (top["rank"] == 1)][

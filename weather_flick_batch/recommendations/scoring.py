@@ -54,6 +54,7 @@ __all__ = [
     "A_BEACH_ANCHORS",
     "A_URBAN_ANCHORS",
     "CONTENT_TYPE_SENSITIVITY",
+    "GOOD_OR_BETTER_RANK",
     "GRADE_BANDS",
     "INPUT_COLUMNS",
     "NEUTRAL_SCORE",
@@ -245,6 +246,8 @@ GRADE_BANDS: Final[tuple[tuple[float, str], ...]] = (
     (-math.inf, "unacceptable"),
 )
 """HCI bands, best first.  ``grade_rank`` is 6 for ideal down to 0 for unacceptable (higher is better)."""
+GOOD_OR_BETTER_RANK: Final[int] = 3
+"""``grade_rank`` of "good" (60-69): the share at or above it is what the analytics call good or better."""
 _GRADE_EDGES = np.array([40.0, 50.0, 60.0, 70.0, 80.0, 90.0])
 _GRADE_NAMES = np.array([name for _, name in reversed(GRADE_BANDS)], dtype=object)  # index = rank
 
