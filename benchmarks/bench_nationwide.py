@@ -193,6 +193,15 @@ def _vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
+def _cmdline(proc) -> list[str] | None:
+    import psutil
+
+    try:
+        return proc.cmdline()
+    except psutil.Error:
+        return None
+
+
 class MemorySampler:
     """Samples the peak RSS of every process under the given roots until stopped.
 
@@ -212,8 +221,15 @@ class MemorySampler:
 
         for label, pid in list(self.roots.items()):
             try:
-                procs = [(label, pid)] + [(f"{label} child", c.pid)
-                                          for c in psutil.Process(pid).children(recursive=True)]
+                root = psutil.Process(pid)
+                children = root.children(recursive=True)
+                if label == "run":
+                    # A child forked but not yet exec'd shares (and so counts) the run process's pages:
+                    # its high-water mark would be the parent's. The run's children all exec (steps,
+                    # log watchers); Celery's pool processes are forks by design and stay counted.
+                    own = root.cmdline()
+                    children = [c for c in children if _cmdline(c) not in (own, None)]
+                procs = [(label, pid)] + [(f"{label} child", c.pid) for c in children]
             except psutil.NoSuchProcess:
                 continue
             for name, p in procs:

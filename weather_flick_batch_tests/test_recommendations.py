@@ -60,6 +60,10 @@ def test_top_lists_rank_by_score_and_respect_n(pipeline_warehouse):
         assert ranked["score"].is_monotonic_decreasing
         assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
     assert set(top["level"]) == {"province", "district"}
+    # Written by INSERT ... SELECT with one bound timestamp: aware, one value, just now.
+    assert top["as_of"].nunique() == 1 and str(top["as_of"].dt.tz) == "Asia/Seoul"
+    assert abs(pd.Timestamp.now(tz="Asia/Seoul") - top["as_of"].iloc[0]) < pd.Timedelta(hours=1)
+    assert top["title"].notna().all()
 
 
 def test_analytics_tables_are_consistent(pipeline_warehouse):

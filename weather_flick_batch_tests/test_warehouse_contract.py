@@ -102,6 +102,38 @@ def test_replace_many_deletes_by_key_across_partitions(warehouse, monkeypatch):
     assert len(stored) == 17 and (stored["mid_land_reg_id"] == "BACK").sum() == 3
 
 
+def test_replace_from_select_computes_rows_in_the_database(warehouse):
+    import sqlalchemy as sa
+
+    from weather_flick_batch.warehouse import schema
+    from weather_flick_batch.warehouse.types import AwareDateTime
+
+    regions = schema.regions
+    warehouse.replace_rows("regions", region_frame())
+    stamp = datetime(2026, 11, 26, 9, 30, tzinfo=KST)
+
+    def select(name_ko):
+        return sa.select(regions.c.region_code, sa.literal(0).label("sigungu_code"), name_ko.label("name_ko"),
+                         sa.literal(True).label("simulated"),
+                         sa.bindparam("updated_at", stamp, type_=AwareDateTime()).label("updated_at"))
+
+    for _ in range(2):  # idempotent: the second run replaces the first run's rows
+        result = warehouse.replace_from_select("districts", select(regions.c.name_ko), run_id="run-1")
+        assert result.rows_written == 17
+    assert result.rows_deleted == 17
+    stored = warehouse.read_table("districts")
+    assert len(stored) == 17 and set(stored["sigungu_code"]) == {0}
+    assert (stored["updated_at"] == stamp).all() and str(stored["updated_at"].dt.tz) == "Asia/Seoul"
+    before = stored.sort_values("region_code").reset_index(drop=True)
+    # A select the table refuses (NOT NULL) rolls the whole replace back.
+    with pytest.raises(WarehouseWriteError, match="writing districts failed and was rolled back"):
+        warehouse.replace_from_select("districts", select(sa.null()))
+    pd.testing.assert_frame_equal(before, warehouse.read_table("districts").sort_values("region_code")
+                                  .reset_index(drop=True))
+    with pytest.raises(WarehouseError, match="not in table districts"):
+        warehouse.replace_from_select("districts", sa.select(regions.c.region_code.label("nope")))
+
+
 def test_read_table_narrows_columns_and_matches_lists(warehouse):
     warehouse.replace_rows("regions", region_frame())
     some = warehouse.read_table("regions", {"region_code": [1, 6, 99]}, columns=["region_code", "name_en"])

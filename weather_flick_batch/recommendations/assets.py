@@ -122,24 +122,29 @@ def regional_recommendations(context: dg.AssetExecutionContext, warehouse: Wareh
     import sqlalchemy as sa
 
     from weather_flick_batch.recommendations.transform import top_n_query
+    from weather_flick_batch.warehouse.types import AwareDateTime
 
     wh = warehouse.get()
     n = settings.get("WEATHER_FLICK_TOP_N")
-    top = wh.read_select(top_n_query(n))  # ranked in the database: only the top rows travel
-    top["as_of"] = now_kst()
+    # Ranked and written inside the database (INSERT ... SELECT): no score row travels through Python.
+    query = top_n_query(n).add_columns(sa.bindparam("as_of", now_kst(), type_=AwareDateTime()).label("as_of"))
     with permanent_write_errors():
-        write = wh.replace_rows(schema.regional_recommendations, top, run_id=context.run.run_id)
-    scores = schema.destination_weather_scores
+        write = wh.replace_from_select(schema.regional_recommendations, query, run_id=context.run.run_id)
+    scores, top = schema.destination_weather_scores, schema.regional_recommendations
+    province = top.c.level == "province"
     expected = wh.read_select(sa.select(scores.c.region_code, scores.c.forecast_date).distinct())
-    have = top[top["level"] == "province"][["region_code", "forecast_date"]].drop_duplicates()
+    have = wh.read_select(sa.select(top.c.region_code, top.c.forecast_date).where(province).distinct())
     missing = len(expected.merge(have, how="left", indicator=True).query("_merge == 'left_only'"))
+    preview = wh.read_select(
+        sa.select(top.c.region_code, top.c.forecast_date, top.c.content_type_id, top.c.title, top.c.score,
+                  top.c.grade)
+        .where(province, top.c.rank == 1)
+        .order_by(top.c.region_code, top.c.forecast_date, top.c.content_type_id).limit(20))
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": len(top), **write.as_metadata(),
+        metadata={"dagster/row_count": write.rows_written, **write.as_metadata(),
                   "top_n": n,
-                  "province_lists": int((top["level"] == "province").sum()),
-                  "preview": dg.MetadataValue.md(markdown_preview(
-                      top[(top["level"] == "province") & (top["rank"] == 1)][
-                          ["region_code", "forecast_date", "content_type_id", "title", "score", "grade"]], rows=20))},
+                  "province_lists": wh.row_count(top, {"level": "province"}),
+                  "preview": dg.MetadataValue.md(markdown_preview(preview, rows=20))},
         check_results=[check_result("top_lists_not_empty", quality.Verdict(
             missing == 0, {"region_days": len(expected), "missing": missing},
             "every region and day has a list" if missing == 0 else f"{missing} region-days without a list"))],

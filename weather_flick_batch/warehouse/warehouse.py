@@ -267,6 +267,32 @@ class Warehouse:
         """
         return self._replace(table, frames, where, run_id, converted=False)
 
+    def replace_from_select(
+        self,
+        table: sa.Table | str,
+        select: sa.Select,
+        where: Mapping[str, Any] | None = None,
+        *,
+        run_id: str | None = None,
+    ) -> WriteResult:
+        """``replace_rows`` with the new rows computed by ``select`` inside the database (INSERT ... SELECT).
+
+        Nothing travels through Python: for derived tables whose rows the database can compute.
+        The select's column labels must be columns of ``table``.
+        """
+        tbl = self._table(table)
+        unknown = [c.name for c in select.selected_columns if c.name not in tbl.c]
+        if unknown:
+            raise WarehouseError(f"columns {unknown} are not in table {tbl.name}")
+        self.ensure_schema()
+        started = time.perf_counter()
+        with _write_errors(tbl.name), self.engine.begin() as conn:
+            deleted = self._delete_where(conn, tbl, where)
+            insert = tbl.insert().from_select([c.name for c in select.selected_columns], select)
+            written = conn.execute(insert).rowcount or 0
+            self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
+        return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
+
     def _replace(self, table: sa.Table | str, frames: Iterable[pd.DataFrame], where: Mapping[str, Any] | None,
                  run_id: str | None, *, converted: bool) -> WriteResult:
         tbl = self._table(table)
@@ -274,10 +300,7 @@ class Warehouse:
         started = time.perf_counter()
         written = 0
         with _write_errors(tbl.name), self.engine.begin() as conn:
-            stmt = tbl.delete()
-            for column, value in (where or {}).items():
-                stmt = stmt.where(tbl.c[column] == value)
-            deleted = conn.execute(stmt).rowcount or 0
+            deleted = self._delete_where(conn, tbl, where)
             for frame in frames:
                 db_frame = frame if converted else self._to_db_frame(tbl, frame)
                 self._bulk_insert(conn, tbl.name, db_frame)
@@ -310,16 +333,21 @@ class Warehouse:
                 started = time.perf_counter()
                 deleted = 0
                 if where is not None:
-                    stmt = tbl.delete()
-                    for column, value in where.items():
-                        stmt = stmt.where(tbl.c[column] == value)
-                    deleted += conn.execute(stmt).rowcount or 0
+                    deleted += self._delete_where(conn, tbl, where)
                 if key_frame is not None and len(key_frame):
                     deleted += self._delete_by_keys(conn, tbl, key_frame)
                 self._bulk_insert(conn, tbl.name, db_frame)
                 self._audit(conn, tbl.name, "replace", where, len(db_frame), deleted, run_id)
                 results.append(WriteResult(tbl.name, len(db_frame), deleted, time.perf_counter() - started))
         return results
+
+    @staticmethod
+    def _delete_where(conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
+        """Delete the rows matching ``where`` (every row when None); how many went."""
+        stmt = tbl.delete()
+        for column, value in (where or {}).items():
+            stmt = stmt.where(tbl.c[column] == value)
+        return conn.execute(stmt).rowcount or 0
 
     @staticmethod
     def _delete_by_keys(conn: sa.Connection, tbl: sa.Table, keys: pd.DataFrame) -> int:
