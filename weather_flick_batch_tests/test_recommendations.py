@@ -244,3 +244,14 @@ def test_batched_scoring_equals_scoring_everything_at_once(pipeline_warehouse):
     top = summary.top_today_frame()
     assert list(top["region_code"]) == sorted(best["region_code"])
     assert list(top["score"]) == list(best.sort_values("region_code")["score"])
+
+
+def test_band_names_agree_with_grade_for_at_every_edge():
+    import numpy as np
+
+    from weather_flick_batch.recommendations.scoring import grade_for
+    from weather_flick_batch.recommendations.transform import band_names
+
+    values = np.array([-5.0, 0.0, 39.99, 40.0, 49.9, 50.0, 59.99, 60.0, 69.9, 70.0, 79.99, 80.0, 89.9, 90.0, 100.0])
+    assert list(band_names(values)) == [grade_for(v)[0] for v in values]
+    assert band_names(np.array([np.nan]))[0] is None

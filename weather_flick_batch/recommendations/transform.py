@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from weather_flick_batch.recommendations.scoring import GOOD_OR_BETTER_RANK, grade_for, score_frame
+from weather_flick_batch.recommendations.scoring import GOOD_OR_BETTER_RANK, GRADE_BANDS, score_frame
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.weather.outlook import MID_RANGE_WET_DAY_MM
 
@@ -121,7 +121,7 @@ class ScoreSummary:
         """Count one batch in; ``titles`` maps content_id to title (for the best place of each region today)."""
         self.rows += len(scores)
         self.out_of_range += int((~scores["score"].between(0, 100) | scores["score"].isna()).sum())
-        self.grade_mismatches += int((scores["grade"] != scores["score"].map(lambda score: grade_for(score)[0])).sum())
+        self.grade_mismatches += int((scores["grade"].to_numpy() != band_names(scores["score"].to_numpy())).sum())
         self.good_or_better += int((scores["grade_rank"] >= GOOD_OR_BETTER_RANK).sum())
         self.score_sum += float(scores["score"].sum())
         self.confidence_sum += float(scores["confidence"].sum())
@@ -153,6 +153,18 @@ class ScoreSummary:
             return pd.DataFrame(columns=["region_code", "title", "score", "grade", "reasons"])
         best = pd.concat(self.top_today, ignore_index=True).sort_values("score", ascending=False, kind="stable")
         return best.groupby("region_code").head(1).sort_values("region_code").reset_index(drop=True)
+
+
+# The HCI bands from their table, lowest first: the check's own reading of GRADE_BANDS (not the scorer's).
+_BAND_FLOORS = np.array([floor for floor, _ in reversed(GRADE_BANDS)])
+_BAND_NAMES = np.array([name for _, name in reversed(GRADE_BANDS)], dtype=object)
+
+
+def band_names(scores: np.ndarray) -> np.ndarray:
+    """The grade each score falls in (``grade_for``'s name, vectorised); NaN falls in no band (None)."""
+    names = _BAND_NAMES[np.searchsorted(_BAND_FLOORS, scores, side="right") - 1]
+    names[np.isnan(scores)] = None
+    return names
 
 
 def top_n_query(n: int) -> sa.Select:
