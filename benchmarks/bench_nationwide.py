@@ -49,11 +49,21 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The local PostgreSQL the tests use, and their helpers for throwaway databases.
+from weather_flick_batch_tests.conftest import (  # noqa: E402
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    create_database,
+    drop_database,
+)
+
 BIN = Path(sys.executable).parent
 DESTINATIONS = 50_000
 POINTS = 250
@@ -66,7 +76,6 @@ GOAL_RSS_MB = 500.0
 # `make bench`; quiet, the slowest leg (multiprocess) takes about 3 minutes on this machine.
 LEG_TIMEOUT_S = 360
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 # A Redis database index of its own (tests use 13 and 14), flushed before and after the Celery leg.
 REDIS_URL = "redis://127.0.0.1:6379/12"
 # The API response cache (WEATHER_FLICK_REDIS_URL), emptied before each leg.
@@ -156,31 +165,6 @@ def _child(leg: str) -> dict[str, Any]:
 
 
 # -- the parent: databases, workers, memory sampling -----------------------------------------------
-def _pg(dbname: str = "postgres"):
-    import psycopg2
-
-    conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, connect_timeout=5)
-    conn.autocommit = True
-    return conn
-
-
-def _create_db(prefix: str) -> str:
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    conn = _pg()
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return name
-
-
-def _drop_db(name: str) -> None:
-    conn = _pg()
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    conn.close()
-
-
 def _vm_hwm_mb(pid: int) -> float | None:
     """The process's peak resident set size so far (Linux VmHWM), in MB; None once it is gone."""
     try:
@@ -356,7 +340,7 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
-    instance_db, warehouse_db = _create_db("wfb_bench_inst"), _create_db("wfb_bench_wh")
+    instance_db, warehouse_db = create_database("wfb_bench_inst"), create_database("wfb_bench_wh")
     home = scratch / leg
     home.mkdir()
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
@@ -403,8 +387,8 @@ def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
         if redis_client is not None:
             redis_client.flushdb()
             redis_client.close()
-        _drop_db(instance_db)
-        _drop_db(warehouse_db)
+        drop_database(instance_db)
+        drop_database(warehouse_db)
 
 
 def _last_line(path: Path) -> str:

@@ -637,9 +637,6 @@ class _CopyReader:
     def read(self, size: int = -1) -> str:
         return next(self._blocks, "")
 
-    def readline(self, size: int = -1) -> str:  # part of the file protocol psycopg2 checks for
-        return self.read(size)
-
 
 def to_python(value: Any) -> Any:
     """Plain Python scalars for metadata and JSON (numpy types, timestamps)."""
