@@ -17,6 +17,8 @@ def _cmd_db(args: argparse.Namespace) -> int:
         before = warehouse.current_revision()
         warehouse.upgrade(args.revision)
         print(f"warehouse {warehouse.display_url}: {before or 'empty'} -> {warehouse.current_revision()}")
+        for action in warehouse.service_actions:
+            print(f"  back end's tables: {action}")
     elif args.action == "downgrade":
         warehouse.downgrade(args.revision)
         print(f"warehouse {warehouse.display_url}: now at {warehouse.current_revision()}")
@@ -170,6 +172,93 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    """Compare the back end's service tables in the live and the shadow database (the shadow run)."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    from weather_flick_batch.cutover.compare import ComparisonError, compare_databases
+
+    def fail(message: str) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+    threshold = args.max_diff_share
+    if not 0.0 <= threshold <= 1.0:
+        return fail(f"--max-diff-share must be a fraction between 0 and 1 (0.01 = 1 %), not {threshold}")
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables is not None else None
+    if tables is not None and not tables:
+        return fail("--tables names no table")
+    # Passwords come from environment variables named by the options, never from the command line.
+    passwords: dict[str, str | None] = {}
+    for side in ("live", "shadow"):
+        try:
+            embedded = make_url(getattr(args, side)).password
+        except Exception:  # noqa: BLE001 - the URL may hold a password: never echo it
+            return fail(f"--{side} is not a valid SQLAlchemy URL")
+        if embedded:
+            return fail(f"--{side} carries a password; put it in an environment variable and name it "
+                        f"with --{side}-password-env")
+        var = getattr(args, f"{side}_password_env")
+        passwords[side] = None
+        if var:
+            if var not in os.environ:
+                return fail(f"environment variable {var} (--{side}-password-env) is not set")
+            passwords[side] = os.environ[var] or None
+    try:
+        report = compare_databases(
+            args.live, args.shadow, live_schema=args.live_schema, shadow_schema=args.shadow_schema, tables=tables,
+            live_password=passwords["live"], shadow_password=passwords["shadow"], sample=args.sample,
+        )
+    except ComparisonError as exc:
+        return fail(str(exc))
+    print(report.render())
+    if all(t.live_missing and t.shadow_missing for t in report.tables):
+        return fail("none of the compared tables exists in either database: check the URLs and schemas")
+    exceeding = report.exceeds(threshold)
+    for name in exceeding:
+        share = report.table(name).share
+        print(f"{name}: {share * 100:.1f} % of keys differ (threshold {threshold * 100:.1f} %)", file=sys.stderr)
+    return 1 if exceeding else 0
+
+
+def _cmd_cutover(args: argparse.Namespace) -> int:
+    """Snapshot the back end's tables before the cutover, or roll back to that snapshot."""
+    import os
+    from pathlib import Path
+
+    from weather_flick_batch.cutover.snapshot import CutoverError, rollback, take_snapshot
+
+    password = os.environ.get(args.password_env, "").strip() or None
+    try:
+        if args.action == "snapshot":
+            snap = take_snapshot(args.url, Path(args.out), schema=args.schema, password=password)
+            rows = sum(s.row_count for s in snap.tables.values())
+            print(f"snapshot of {len(snap.tables)} back-end tables in schema {snap.schema} ({rows} rows): {snap.path}")
+        else:
+            print(rollback(args.url, Path(args.snapshot), password=password).describe())
+    except CutoverError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    """Check what an operator checks first; exit 1 if anything is at error."""
+    from weather_flick_batch.doctor import CHECKS, run_checks
+
+    names = [n.strip() for n in args.check.split(",") if n.strip()] if args.check else list(CHECKS)
+    unknown = sorted(set(names) - set(CHECKS))
+    if unknown:
+        print(f"error: unknown check(s) {unknown}; choose from {', '.join(CHECKS)}", file=sys.stderr)
+        return 2
+    findings = run_checks(names)
+    for finding in findings:
+        print(finding.line())
+    return 1 if any(f.status == "error" for f in findings) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="weather-flick-batch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,8 +292,53 @@ def main(argv: list[str] | None = None) -> int:
                          help="replace the backup's tables in a non-empty target (stop its writers first)")
     bk.set_defaults(func=_cmd_backup)
 
+    cmp = sub.add_parser(
+        "compare", help="compare the back end's service tables in the live and the shadow database (shadow run); "
+                        "exit 0 within --max-diff-share, 1 beyond it, 2 on errors")
+    cmp.add_argument("--live", required=True, metavar="URL",
+                     help="SQLAlchemy URL of the live database (without the password)")
+    cmp.add_argument("--shadow", required=True, metavar="URL",
+                     help="SQLAlchemy URL of the shadow database (without the password; may be the live one "
+                          "with --shadow-schema)")
+    cmp.add_argument("--live-schema", metavar="S", help="schema of the live tables (default: the search path)")
+    cmp.add_argument("--shadow-schema", metavar="S", help="schema of the shadow tables (default: the search path)")
+    cmp.add_argument("--tables", metavar="a,b", help="comma-separated service tables (default: all of them)")
+    cmp.add_argument("--max-diff-share", type=float, default=0.01, metavar="F",
+                     help="largest share of differing keys per table, as a fraction (default: %(default)s = 1 %%)")
+    cmp.add_argument("--live-password-env", metavar="VAR",
+                     help="environment variable holding the live database's password")
+    cmp.add_argument("--shadow-password-env", metavar="VAR",
+                     help="environment variable holding the shadow database's password")
+    cmp.add_argument("--sample", type=int, default=5, metavar="N",
+                     help="example keys/rows shown per table and kind (default: %(default)s)")
+    cmp.set_defaults(func=_cmd_compare)
+
+    co = sub.add_parser("cutover", help="snapshot the back end's tables before the cutover, or roll back to it "
+                                        "(docs/migration.md)")
+    co_sub = co.add_subparsers(dest="action", required=True)
+    snap = co_sub.add_parser("snapshot", help="pg_dump of the back end's tables with row counts and checksums")
+    snap.add_argument("--out", required=True, help="directory for the dump and its manifest")
+    snap.add_argument("--schema", default="public", help="schema of the back end's tables (default: %(default)s)")
+    back = co_sub.add_parser("rollback", help="restore a snapshot exactly (pg_restore in one transaction), drop "
+                                              "back-end tables created since, verify every table")
+    back.add_argument("--snapshot", required=True, help="the .dump file `cutover snapshot` wrote")
+    for p in (snap, back):
+        p.add_argument("--url", required=True, help="SQLAlchemy URL of the back end's database (no password)")
+        p.add_argument("--password-env", default="WEATHER_FLICK_WAREHOUSE_PASSWORD",
+                       help="environment variable holding the password (default: %(default)s)")
+    co.set_defaults(func=_cmd_cutover)
+
+    dr = sub.add_parser("doctor", help="check the warehouse, schema, data directory, Redis, daemon, run queue and "
+                                       "API keys; exit 1 on an error (docs/migration.md, troubleshooting)")
+    dr.add_argument("--check", help="comma-separated subset of: warehouse, schema, data_dir, redis, daemon, runs, "
+                                    "kma, kto (default: all)")
+    dr.set_defaults(func=_cmd_doctor)
+
     args = parser.parse_args(argv)
     try:
+        from weather_flick_batch import settings
+
+        settings.load_env_file()  # .env in the current directory (or WEATHER_FLICK_ENV_FILE)
         return args.func(args)
     except Exception as exc:  # one clear line for the human, not a traceback
         from weather_flick_batch.settings import SettingsError

@@ -7,18 +7,24 @@ so the location loads fast.
 
 import dagster as dg
 
-from weather_flick_batch.destinations import assets as destination_assets
-from weather_flick_batch.destinations.definitions import defs as destination_defs
-from weather_flick_batch.execution import build_executor
-from weather_flick_batch.health.definitions import defs as health_defs
-from weather_flick_batch.maintenance.definitions import defs as maintenance_defs
-from weather_flick_batch.policies import LANE_TAGS, apply_global_policies
-from weather_flick_batch.recommendations import assets as recommendation_assets
-from weather_flick_batch.recommendations.definitions import defs as recommendation_defs
-from weather_flick_batch.regions.definitions import defs as region_defs
-from weather_flick_batch.resources import build_resources
-from weather_flick_batch.weather import assets as weather_assets
-from weather_flick_batch.weather.definitions import defs as weather_defs
+from weather_flick_batch import settings
+
+# Every process that loads the code location (webserver, daemon, code server, Celery worker) reads
+# the same .env first, before any setting is read (WEATHER_FLICK_ENV_FILE, docs/migration.md).
+settings.load_env_file()
+
+from weather_flick_batch.destinations import assets as destination_assets  # noqa: E402
+from weather_flick_batch.destinations.definitions import defs as destination_defs  # noqa: E402
+from weather_flick_batch.execution import build_executor  # noqa: E402
+from weather_flick_batch.health.definitions import defs as health_defs  # noqa: E402
+from weather_flick_batch.maintenance.definitions import defs as maintenance_defs  # noqa: E402
+from weather_flick_batch.policies import LANE_TAGS, apply_global_policies  # noqa: E402
+from weather_flick_batch.recommendations import assets as recommendation_assets  # noqa: E402
+from weather_flick_batch.recommendations.definitions import defs as recommendation_defs  # noqa: E402
+from weather_flick_batch.regions.definitions import defs as region_defs  # noqa: E402
+from weather_flick_batch.resources import build_resources  # noqa: E402
+from weather_flick_batch.weather import assets as weather_assets  # noqa: E402
+from weather_flick_batch.weather.definitions import defs as weather_defs  # noqa: E402
 
 # Reference data the catalogue sync depends on.
 refresh_reference_job = dg.define_asset_job(
@@ -32,10 +38,10 @@ refresh_reference_job = dg.define_asset_job(
 refresh_catalogue_derived_job = dg.define_asset_job(
     name="refresh_catalogue_derived",
     selection=dg.AssetSelection.assets(destination_assets.FESTIVALS_KEY, destination_assets.CELLS_KEY,
-                                       weather_assets.POINTS_KEY)
+                                       destination_assets.PET_TOUR_KEY, weather_assets.POINTS_KEY)
     | dg.AssetSelection.checks(destination_assets.catalogue_sync_fresh),
     tags=LANE_TAGS["sync"],
-    description="Festivals, destination forecast cells and forecast points, with their checks.",
+    description="Festivals, pet-travel details, destination forecast cells and forecast points, with their checks.",
 )
 
 # Everything derived from the newest forecasts: the daily outlook, scores and top lists.

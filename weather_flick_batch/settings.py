@@ -20,6 +20,29 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def load_env_file() -> Path | None:
+    """Load settings from a .env file into the environment, without overriding what is set.
+
+    Called where every process starts: the CLI (``make run``, ``db upgrade``...) and the code location
+    (``make dev``'s webserver and daemon, code servers, Celery workers), so one file configures them
+    all. ``WEATHER_FLICK_ENV_FILE`` names it (``none``: load nothing); by default ``.env`` in the
+    current directory is loaded when it exists. The file's lines are ``NAME=value``, as in
+    ``.env.example``; secrets may live there (mode 600), they still reach resources only as EnvVar.
+    """
+    raw = os.environ.get("WEATHER_FLICK_ENV_FILE", "").strip()
+    if raw.lower() == "none":
+        return None
+    path = Path(raw).expanduser() if raw else Path.cwd() / ".env"
+    if not path.is_file():
+        if raw:
+            raise SettingsError(f"WEATHER_FLICK_ENV_FILE={raw!r} is invalid: no such file")
+        return None
+    from dotenv import load_dotenv
+
+    load_dotenv(path, override=False)
+    return path.resolve()
+
+
 class SettingsError(ValueError):
     """A setting has a value the platform cannot use. The message names the variable."""
 
@@ -82,6 +105,9 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     # -- platform
+    Setting("WEATHER_FLICK_ENV_FILE", None,
+            "A .env file of settings to load (the environment wins over it). Default: .env in the current "
+            "directory, if there is one; 'none' loads nothing.", group="platform"),
     Setting("WEATHER_FLICK_HOME", None,
             "Directory for embedded-mode state (SQLite warehouse, raw archive, logs). "
             "Default: $DAGSTER_HOME, else .dagster_home in the checkout.", group="platform"),
@@ -103,6 +129,11 @@ SETTINGS: tuple[Setting, ...] = (
             "WEATHER_FLICK_WAREHOUSE_PASSWORD).", _parse_url, group="warehouse"),
     Setting("WEATHER_FLICK_WAREHOUSE_PASSWORD", None,
             "Password for the PostgreSQL warehouse, kept out of the URL.", secret=True, group="warehouse"),
+    Setting("WEATHER_FLICK_SERVICE_SCHEMA", "public",
+            "PostgreSQL schema of the back end's own tables (regions, the content tables, pet_tour_info) that "
+            "the platform publishes: public after the cutover, e.g. weather_flick_shadow during a shadow run "
+            "(docs/migration.md). The batch's own tables live in the connection's search_path.",
+            group="warehouse"),
     # -- redis / s3
     Setting("WEATHER_FLICK_REDIS_URL", None,
             "Redis URL for the API response cache and alert rate limits, e.g. redis://127.0.0.1:6379/0. "

@@ -26,6 +26,8 @@ REDIS_TEST_DB = 13
 
 # Variables of ours that a developer may have exported; tests start from embedded defaults.
 _OUR_PREFIXES = ("WEATHER_FLICK_", "DAGSTER_PG_")
+# A developer's .env must not reach the tests (the code location loads it at import).
+os.environ["WEATHER_FLICK_ENV_FILE"] = "none"
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +35,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith(_OUR_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WEATHER_FLICK_ENV_FILE", "none")
     monkeypatch.setenv("WEATHER_FLICK_HOME", str(tmp_path / "wfb_home"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir(exist_ok=True)

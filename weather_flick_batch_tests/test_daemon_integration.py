@@ -79,7 +79,7 @@ def pid_file(run_id: str) -> Path:
 @dg.op
 def write_regions(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> int:
     """The data of the run: one transactional replace of the 17 regions (audited in load_audit)."""
-    return warehouse.get().replace_rows(schema.regions, region_frame(), run_id=context.run_id).rows_written
+    return warehouse.get().replace_rows(schema.province_catalogue, region_frame(), run_id=context.run_id).rows_written
 
 
 @dg.op

@@ -170,7 +170,7 @@ def test_festivals_cells_and_forecast_points_follow_the_catalogue():
     assert set(cells["content_id"]) == set(active["content_id"])
     points = wh.read_table(schema.forecast_points)
     distinct = cells[["nx", "ny"]].drop_duplicates()
-    provinces = wh.read_table(schema.regions)[["grid_nx", "grid_ny"]].rename(columns={"grid_nx": "nx", "grid_ny": "ny"})
+    provinces = wh.read_table(schema.province_catalogue)[["grid_nx", "grid_ny"]].rename(columns={"grid_nx": "nx", "grid_ny": "ny"})
     expected = pd.concat([distinct, provinces]).drop_duplicates()
     assert len(points) == len(expected), "one forecast point per distinct cell: the API-call floor"
     festivals = wh.read_table(schema.festival_events)
@@ -178,31 +178,53 @@ def test_festivals_cells_and_forecast_points_follow_the_catalogue():
                                    pd.to_datetime(festivals["event_start_date"])).all()
 
 
-def test_service_contract_views(warehouse):
-    """The tables and views the WeatherFlick service reads, with their key columns, on both engines."""
+def test_service_tables_exist_on_both_engines(warehouse):
+    """The back end's tables are real tables (the 0004 views are gone), with its key columns."""
     warehouse.ensure_schema()
     inspector = sa.inspect(warehouse.engine)
-    tables, views = set(inspector.get_table_names()), set(inspector.get_view_names())
-    assert "regions" in tables
-    assert {c["name"] for c in inspector.get_columns("regions")} >= {"region_code", "name_ko", "name_en"}
-    for view in schema.SERVICE_VIEWS:
-        assert view in views, f"service view {view} missing"
-        columns = {c["name"] for c in inspector.get_columns(view)}
-        assert set(schema.SERVICE_VIEW_COLUMNS) <= columns, f"{view} lacks {set(schema.SERVICE_VIEW_COLUMNS) - columns}"
-    assert {"event_start_date", "event_end_date"} <= {c["name"] for c in inspector.get_columns("festivals_events")}
+    schema_name = warehouse.service_schema
+    tables = set(inspector.get_table_names(schema=schema_name))
+    assert set(schema.SERVICE_TABLES) <= tables
+    assert not set(inspector.get_view_names(schema=schema_name)) & set(schema.SERVICE_TABLES)
+    regions_columns = {c["name"] for c in inspector.get_columns("regions", schema=schema_name)}
+    assert {"region_code", "tour_api_area_code", "grid_x", "grid_y", "api_mappings"} <= regions_columns
+    assert "province_catalogue" in set(inspector.get_table_names())
 
 
-def test_service_views_show_the_synced_rows():
+def test_sync_publishes_the_back_end_tables_in_its_transaction(kto, monkeypatch):
+    """Active destinations of the province, per content type, in the back end's tables; a withdrawal
+    leaves them; travel course details are fetched once, then reused while the course is unchanged."""
+    from weather_flick_batch.warehouse.service_tables import TABLE_BY_CONTENT_TYPE
+
     _reference()
-    _sync("seoul")
+    _sync("seoul", "full")
     wh = Warehouse(settings.warehouse_url())
-    with wh.engine.connect() as conn:
-        counts = {v: conn.exec_driver_sql(f"SELECT count(*) FROM {v}").scalar_one() for v in schema.SERVICE_VIEWS}
-        restaurant = conn.exec_driver_sql("SELECT name, address, latitude FROM restaurants LIMIT 1").one()
-    active = wh.read_table(schema.destinations)
-    for view, content_type in schema.SERVICE_VIEWS.items():
-        assert counts[view] == int((active["content_type_id"] == content_type).sum())
-    assert restaurant.name and 37 < restaurant.latitude < 38
+    active = wh.read_table(schema.destinations, {"is_active": True})
+    for content_type, table in TABLE_BY_CONTENT_TYPE.items():
+        published = wh.read_table(table)
+        expected = set(active.loc[active["content_type_id"] == content_type, "content_id"])
+        assert set(published["content_id"]) == expected, table
+        assert (published["region_code"] == "1").all(), table
+    courses = wh.read_table("travel_courses")
+    assert len(courses) == 2 and courses["course_theme"].notna().all() and courses["course_distance"].notna().all()
+    attraction = wh.read_table("tourist_attractions", {"content_id": "126508"}).iloc[0]
+    assert attraction["attraction_name"] == "경복궁" and attraction["category_name"] == "고궁"
+    assert attraction["tour_api_area_code"] == "1" and len(attraction["modifiedtime"]) == 14
+    detail_calls = [c for c in kto.source.calls if c[0] == "detailIntro2"]
+    assert len(detail_calls) == 2
+
+    # A re-run fetches no course detail again and publishes the same rows.
+    _forget_cache(monkeypatch)
+    _sync("seoul", "full")
+    assert len([c for c in kto.source.calls if c[0] == "detailIntro2"]) == 2
+    assert len(wh.read_table("travel_courses")) == 2
+
+    # Withdrawn at the source: gone from the back end's table, kept inactive in the catalogue.
+    kto.source = TourApiSampleSource(now_kst().date(), withdrawn_ids={"126508"})
+    _forget_cache(monkeypatch)
+    _sync("seoul", "full")
+    assert wh.read_table("tourist_attractions", {"content_id": "126508"}).empty
+    assert not wh.read_table(schema.destinations, {"content_id": "126508"})["is_active"].iloc[0]
 
 
 @pytest.mark.parametrize("tick,schedule,mode", [

@@ -22,7 +22,7 @@ from weather_flick_batch.destinations.sample_source import (
 )
 
 AREA_CODES = {1, 2, 3, 4, 5, 6, 7, 8, 31, 32, 33, 34, 35, 36, 37, 38, 39}
-SERVICE_TYPES = {12, 14, 15, 28, 32, 38, 39}
+SERVICE_TYPES = {12, 14, 15, 25, 28, 32, 38, 39}
 LARGE_PROVINCES = {1, 6, 31, 32, 39, 35, 38}  # Seoul, Busan, Gyeonggi, Gangwon, Jeju, GB, JN
 
 # Generous (lat_min, lat_max, lon_min, lon_max) per province, islands included:
@@ -70,6 +70,7 @@ LDONG_REGN = {1: "11", 2: "28", 3: "30", 4: "27", 5: "29", 6: "26", 7: "31", 8: 
 # Which cat1/cat2 families each content type belongs to in TourAPI's category tree.
 CATEGORY_FAMILY = {
     12: ("A01", "A02"),
+    25: ("C01",),
     14: ("A0206",),
     15: ("A0207", "A0208"),
     28: ("A03",),
@@ -85,6 +86,8 @@ ITEM_FIELDS = {
     "lclsSystm1", "lclsSystm2", "lclsSystm3",
 }
 FESTIVAL_EXTRAS = {"festival_month_day", "festival_duration_days"}
+COURSE_EXTRAS = {"course_intro"}  # travel courses' detailIntro2 fields
+PET_EXTRAS = {"pet_tour"}  # detailPetTour2 fields of the sample pet-friendly places
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +138,9 @@ def test_known_real_ids_are_kept(catalogue: list[dict]) -> None:
 def test_item_shape_every_value_a_string(catalogue: list[dict]) -> None:
     for item in catalogue:
         is_festival = item["contenttypeid"] == "15"
-        assert set(item) == ITEM_FIELDS | (FESTIVAL_EXTRAS if is_festival else set()), item["title"]
+        extras = (FESTIVAL_EXTRAS if is_festival else set()) | (COURSE_EXTRAS if item["contenttypeid"] == "25"
+                                                                 else set())
+        assert set(item) - PET_EXTRAS == ITEM_FIELDS | extras, item["title"]
         for key in ITEM_FIELDS:
             assert isinstance(item[key], str), (item["title"], key)
 
@@ -181,7 +186,7 @@ def test_legal_dong_province_code(catalogue: list[dict]) -> None:
 def test_category_codes_consistent_with_type(catalogue: list[dict]) -> None:
     for item in catalogue:
         cat1, cat2, cat3 = item["cat1"], item["cat2"], item["cat3"]
-        assert re.fullmatch(r"[AB][0-9]{8}", cat3), cat3
+        assert re.fullmatch(r"[ABC][0-9]{8}", cat3), cat3
         assert cat3.startswith(cat2) and cat2.startswith(cat1) and len(cat2) == 5
         family = CATEGORY_FAMILY[int(item["contenttypeid"])]
         assert cat3.startswith(family), (item["title"], cat3)

@@ -108,13 +108,13 @@ def test_festival_dates() -> None:
 def test_service_table_contract() -> None:
     # The web back end's tables: changing this mapping breaks the service, so it is pinned.
     assert SERVICE_TABLE_BY_CONTENT_TYPE == {
-        12: "tourist_attractions", 14: "cultural_facilities", 15: "festivals_events",
+        12: "tourist_attractions", 14: "cultural_facilities", 15: "festivals_events", 25: "travel_courses",
         28: "leisure_sports", 32: "accommodations", 38: "shopping", 39: "restaurants",
     }
-    assert set(SERVICE_TABLE_BY_CONTENT_TYPE) < set(CONTENT_TYPE_NAMES)
+    assert set(SERVICE_TABLE_BY_CONTENT_TYPE) == set(CONTENT_TYPE_NAMES)
     assert CONTENT_TYPE_NAMES[39] == "음식점"
     row = only_row(clean_items([raw_item(contenttypeid="25")], FETCHED))
-    assert row["content_type_id"] == 25 and row["service_table"] is None
+    assert row["content_type_id"] == 25 and row["service_table"] == "travel_courses"
 
 
 # --------------------------------------------------------------------------- text clean-up

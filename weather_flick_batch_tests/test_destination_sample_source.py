@@ -103,7 +103,7 @@ def test_empty_page_is_empty_string(source: TourApiSampleSource) -> None:
     beyond = source.respond("areaBasedList2", {"numOfRows": "100", "pageNo": "99"})
     assert body(beyond)["items"] == ""
     assert body(beyond)["totalCount"] == len(CATALOGUE)
-    no_match = source.respond("areaBasedList2", {"contentTypeId": "25"})
+    no_match = source.respond("areaBasedList2", {"contentTypeId": "25", "areaCode": "1", "sigunguCode": "99"})
     assert body(no_match)["items"] == "" and body(no_match)["totalCount"] == 0
 
 

@@ -33,7 +33,7 @@ def populate(url: str) -> None:
     wh = Warehouse(url)
     try:
         wh.ensure_schema()
-        wh.upsert("regions", region_frame())
+        wh.upsert("province_catalogue", region_frame())
         pg = wh.dialect == "postgresql"
         with wh.engine.begin() as conn:
             types = ("bytea", "timestamptz", "jsonb") if pg else ("blob", "text", "text")
@@ -97,7 +97,7 @@ def test_backup_upload_download_restore_round_trip(
     artifact = bk.create_backup(warehouse_url, None, tmp_path / "work", NOW)
     assert artifact.name == f"warehouse-{engine}-20250301T020000Z.{'dump' if engine == 'postgresql' else 'sqlite.gz'}"
     assert artifact.sha256 == bk.sha256_file(artifact.path) and artifact.size == artifact.path.stat().st_size
-    assert artifact.table_stats["regions"].row_count == 17
+    assert artifact.table_stats["province_catalogue"].row_count == 17
     assert artifact.table_stats["alembic_version"].row_count == 1  # every table, the version too
     assert artifact.table_stats == bk.table_stats(warehouse_url)  # the source, nothing written since
 
@@ -118,7 +118,7 @@ def test_backup_upload_download_restore_round_trip(
     wh = Warehouse(restore_target_url)
     try:
         wh.ensure_schema()  # the restored warehouse is usable by the platform as is
-        assert sorted(wh.read_table("regions")["name_en"]) == sorted(region_frame()["name_en"])
+        assert sorted(wh.read_table("province_catalogue")["name_en"]) == sorted(region_frame()["name_en"])
     finally:
         wh.dispose()
 
@@ -139,17 +139,17 @@ def test_checksum_changes_with_content_and_not_with_physical_order(warehouse_url
     frame["updated_at"] = frame["updated_at"].iloc[0]
     wh = Warehouse(warehouse_url)
     try:
-        wh.upsert("regions", frame)
-        first = bk.table_stats(warehouse_url)["regions"]
+        wh.upsert("province_catalogue", frame)
+        first = bk.table_stats(warehouse_url)["province_catalogue"]
         # Same rows rewritten in reverse order: physical order changes, content does not.
-        wh.upsert("regions", frame.iloc[::-1])
-        same_content = bk.table_stats(warehouse_url)["regions"]
+        wh.upsert("province_catalogue", frame.iloc[::-1])
+        same_content = bk.table_stats(warehouse_url)["province_catalogue"]
         changed = frame.copy()
         changed.loc[0, "name_en"] = changed.loc[0, "name_en"] + " (renamed)"
-        wh.upsert("regions", changed)
+        wh.upsert("province_catalogue", changed)
     finally:
         wh.dispose()
-    after = bk.table_stats(warehouse_url)["regions"]
+    after = bk.table_stats(warehouse_url)["province_catalogue"]
     assert first == same_content
     assert after.row_count == same_content.row_count == 17
     assert after.checksum != same_content.checksum
@@ -284,21 +284,21 @@ def test_corruption_is_caught_at_every_layer(warehouse_url: str, s3_env: dict, t
 
     # 4. The manifest's stats do not match what the dump holds: verification names the table.
     stats = dict(artifact.table_stats)
-    stats["regions"] = bk.TableStat(16, stats["regions"].checksum)
+    stats["province_catalogue"] = bk.TableStat(16, stats["province_catalogue"].checksum)
     result = bk.verify_backup(artifact.path, replace(artifact.manifest, table_stats=stats), warehouse_url, None)
     assert not result.passed
-    assert "regions: 17 rows restored, 16 expected" in result.reason
-    assert [c.table for c in result.mismatches] == ["regions"]
-    stats["regions"] = bk.TableStat(17, "0" * 64)
+    assert "province_catalogue: 17 rows restored, 16 expected" in result.reason
+    assert [c.table for c in result.mismatches] == ["province_catalogue"]
+    stats["province_catalogue"] = bk.TableStat(17, "0" * 64)
     result = bk.verify_backup(artifact.path, replace(artifact.manifest, table_stats=stats), warehouse_url, None)
-    assert not result.passed and "regions: content checksum" in result.reason
+    assert not result.passed and "province_catalogue: content checksum" in result.reason
 
     # 5. The restore command checks the restored copy against the manifest in S3.
     s3.put_object(Bucket=bucket, Key=key + bk.MANIFEST_SUFFIX,
                   Body=replace(artifact.manifest, table_stats=stats).to_json())
     target = (f"sqlite:///{tmp_path / 'restore5.sqlite'}" if warehouse_url.startswith("sqlite")
               else warehouse_url)
-    with pytest.raises(bk.BackupVerificationError, match="regions: content checksum"):
+    with pytest.raises(bk.BackupVerificationError, match="province_catalogue: content checksum"):
         bk.restore_from_s3(s3, bucket, key, target, None, force=True)
 
 

@@ -47,7 +47,7 @@ def populate(url: str) -> None:
     wh = Warehouse(url)
     try:
         wh.ensure_schema()
-        wh.upsert("regions", region_frame())
+        wh.upsert("province_catalogue", region_frame())
     finally:
         wh.dispose()
 

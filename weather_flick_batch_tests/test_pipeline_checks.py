@@ -39,7 +39,7 @@ def test_pipeline_reports_a_failing_check_by_name(tmp_path, monkeypatch):
 
         wh = Warehouse(settings.warehouse_url())
         with wh.engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE regions SET grid_nx = grid_nx + 5 WHERE region_code = 1")
+            conn.exec_driver_sql("UPDATE province_catalogue SET grid_nx = grid_nx + 5 WHERE region_code = 1")
         # Re-run only the check, against the tampered table.
         result = dg.materialize(
             [regions, regions_grid_consistent],

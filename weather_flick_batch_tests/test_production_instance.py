@@ -59,5 +59,5 @@ def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh
     warehouse_db = make_url(postgres_database)
     with psycopg2.connect(host=warehouse_db.host, port=warehouse_db.port, user=warehouse_db.username,
                           dbname=warehouse_db.database) as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM regions")
+        cur.execute("SELECT count(*) FROM province_catalogue")
         assert cur.fetchone()[0] == 17

@@ -75,6 +75,6 @@ def test_materialize_regions_is_idempotent(tmp_path):
         result = dg.materialize([regions, regions_complete, regions_grid_consistent], resources=resources)
         assert result.success
         assert all(e.passed for e in result.get_asset_check_evaluations())
-    frame = resources["warehouse"].get().read_table("regions")
+    frame = resources["warehouse"].get().read_table("province_catalogue")
     assert len(frame) == 17
     assert frame["region_code"].is_unique

@@ -18,11 +18,11 @@ def test_empty_warehouse_is_initialised_to_head(warehouse):
 
 def test_upsert_by_key_never_duplicates(warehouse):
     frame = region_frame()
-    warehouse.upsert("regions", frame)
+    warehouse.upsert("province_catalogue", frame)
     changed = frame.copy()
     changed.loc[changed["region_code"] == 1, "name_en"] = "Seoul Special City"
-    warehouse.upsert("regions", changed)
-    stored = warehouse.read_table("regions")
+    warehouse.upsert("province_catalogue", changed)
+    stored = warehouse.read_table("province_catalogue")
     assert len(stored) == 17
     assert stored.set_index("region_code").loc[1, "name_en"] == "Seoul Special City"
     assert warehouse.row_count("load_audit") == 2
@@ -31,39 +31,39 @@ def test_upsert_by_key_never_duplicates(warehouse):
 def test_upsert_refuses_duplicate_keys_in_one_batch(warehouse):
     frame = region_frame()
     with pytest.raises(WarehouseError, match="duplicate keys"):
-        warehouse.upsert("regions", pd.concat([frame, frame.head(1)]))
+        warehouse.upsert("province_catalogue", pd.concat([frame, frame.head(1)]))
 
 
 def test_replace_partition_is_idempotent(warehouse):
     frame = region_frame()
-    warehouse.replace_rows("regions", frame)
+    warehouse.replace_rows("province_catalogue", frame)
     part = frame[frame["mid_land_reg_id"] == "11B00000"].copy()
     for _ in range(3):
-        result = warehouse.replace_rows("regions", part, where={"mid_land_reg_id": "11B00000"})
+        result = warehouse.replace_rows("province_catalogue", part, where={"mid_land_reg_id": "11B00000"})
         assert result.rows_deleted == 3 and result.rows_written == 3
-    assert warehouse.row_count("regions") == 17
-    assert warehouse.row_count("regions", {"mid_land_reg_id": "11B00000"}) == 3
+    assert warehouse.row_count("province_catalogue") == 17
+    assert warehouse.row_count("province_catalogue", {"mid_land_reg_id": "11B00000"}) == 3
 
 
 def test_crash_mid_write_leaves_previous_rows_intact(warehouse):
     frame = region_frame()
-    warehouse.replace_rows("regions", frame)
-    before = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    warehouse.replace_rows("province_catalogue", frame)
+    before = warehouse.read_table("province_catalogue").sort_values("region_code").reset_index(drop=True)
     broken = frame.copy()
     broken["name_en"] = broken["name_en"] + " (new)"
     broken.loc[broken.index[-1], "name_ko"] = None  # NOT NULL violation on the last row
-    with pytest.raises(WarehouseWriteError, match="writing regions failed and was rolled back.*name_ko") as info:
-        warehouse.replace_rows("regions", broken)
+    with pytest.raises(WarehouseWriteError, match="writing province_catalogue failed and was rolled back.*name_ko") as info:
+        warehouse.replace_rows("province_catalogue", broken)
     assert "\n" not in str(info.value)
-    after = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    after = warehouse.read_table("province_catalogue").sort_values("region_code").reset_index(drop=True)
     pd.testing.assert_frame_equal(before, after)
     assert warehouse.row_count("load_audit") == 1  # the failed write left no audit row either
 
 
 def test_streamed_replace_lands_all_batches_or_none(warehouse):
     frame = region_frame()
-    warehouse.replace_rows("regions", frame)
-    before = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    warehouse.replace_rows("province_catalogue", frame)
+    before = warehouse.read_table("province_catalogue").sort_values("region_code").reset_index(drop=True)
     renamed = frame.assign(name_en=frame["name_en"] + " (new)")
 
     def batches(fail_after: int | None):
@@ -74,12 +74,12 @@ def test_streamed_replace_lands_all_batches_or_none(warehouse):
 
     # A batch that fails while it is computed (not in the database) rolls back the whole replace.
     with pytest.raises(RuntimeError, match="third batch"):
-        warehouse.replace_stream("regions", batches(fail_after=2))
-    pd.testing.assert_frame_equal(before, warehouse.read_table("regions").sort_values("region_code")
+        warehouse.replace_stream("province_catalogue", batches(fail_after=2))
+    pd.testing.assert_frame_equal(before, warehouse.read_table("province_catalogue").sort_values("region_code")
                                   .reset_index(drop=True))
-    result = warehouse.replace_stream("regions", batches(fail_after=None), run_id="run-1")
+    result = warehouse.replace_stream("province_catalogue", batches(fail_after=None), run_id="run-1")
     assert (result.rows_written, result.rows_deleted) == (17, 17)
-    assert warehouse.read_table("regions")["name_en"].str.endswith(" (new)").all()
+    assert warehouse.read_table("province_catalogue")["name_en"].str.endswith(" (new)").all()
     assert warehouse.row_count("load_audit") == 2  # one audit row per replace, not per batch
 
 
@@ -90,15 +90,15 @@ def test_replace_many_deletes_by_key_across_partitions(warehouse, monkeypatch):
 
     monkeypatch.setattr(module, "_DELETE_KEYS_PER_STATEMENT", 4)  # 17 regions -> several chunks
     frame = region_frame()
-    warehouse.replace_rows("regions", frame)
+    warehouse.replace_rows("province_catalogue", frame)
     moved = frame.assign(mid_land_reg_id="MOVED")
-    warehouse.replace_many([("regions", moved, {"mid_land_reg_id": "MOVED"}, ["region_code"])])
-    stored = warehouse.read_table("regions")
+    warehouse.replace_many([("province_catalogue", moved, {"mid_land_reg_id": "MOVED"}, ["region_code"])])
+    stored = warehouse.read_table("province_catalogue")
     assert len(stored) == 17 and set(stored["mid_land_reg_id"]) == {"MOVED"}
     # Composite key: only exact (region_code, name_en) pairs are replaced.
     renamed = frame.head(3).assign(mid_land_reg_id="BACK")
-    warehouse.replace_many([("regions", renamed, None, ["region_code", "name_en"])])
-    stored = warehouse.read_table("regions")
+    warehouse.replace_many([("province_catalogue", renamed, None, ["region_code", "name_en"])])
+    stored = warehouse.read_table("province_catalogue")
     assert len(stored) == 17 and (stored["mid_land_reg_id"] == "BACK").sum() == 3
 
 
@@ -108,8 +108,8 @@ def test_replace_from_select_computes_rows_in_the_database(warehouse):
     from weather_flick_batch.warehouse import schema
     from weather_flick_batch.warehouse.types import AwareDateTime
 
-    regions = schema.regions
-    warehouse.replace_rows("regions", region_frame())
+    regions = schema.province_catalogue
+    warehouse.replace_rows("province_catalogue", region_frame())
     stamp = datetime(2026, 11, 26, 9, 30, tzinfo=KST)
 
     def select(name_ko):
@@ -135,8 +135,8 @@ def test_replace_from_select_computes_rows_in_the_database(warehouse):
 
 
 def test_read_table_narrows_columns_and_matches_lists(warehouse):
-    warehouse.replace_rows("regions", region_frame())
-    some = warehouse.read_table("regions", {"region_code": [1, 6, 99]}, columns=["region_code", "name_en"])
+    warehouse.replace_rows("province_catalogue", region_frame())
+    some = warehouse.read_table("province_catalogue", {"region_code": [1, 6, 99]}, columns=["region_code", "name_en"])
     assert list(some.columns) == ["region_code", "name_en"]
     assert sorted(some["region_code"]) == [1, 6]
 
@@ -145,8 +145,8 @@ def test_timestamps_round_trip_timezone_aware(warehouse):
     frame = region_frame().head(2).copy()
     moment = datetime(2026, 11, 26, 0, 30, tzinfo=KST)  # 15:30 UTC the day before
     frame["updated_at"] = [moment, moment.astimezone(timezone.utc) + timedelta(hours=1)]
-    warehouse.upsert("regions", frame)
-    stored = warehouse.read_table("regions").sort_values("region_code")
+    warehouse.upsert("province_catalogue", frame)
+    stored = warehouse.read_table("province_catalogue").sort_values("region_code")
     values = list(stored["updated_at"])
     assert values[0] == moment and values[0].utcoffset() == timedelta(hours=9)
     assert values[1] == moment + timedelta(hours=1)
@@ -156,7 +156,7 @@ def test_naive_timestamps_are_refused(warehouse):
     frame = region_frame().head(1).copy()
     frame["updated_at"] = [datetime(2026, 11, 26, 9, 0)]
     with pytest.raises(WarehouseError, match="timezone-aware"):
-        warehouse.upsert("regions", frame)
+        warehouse.upsert("province_catalogue", frame)
 
 
 @pytest.mark.parametrize("rows_per_block", [20_000, 3], ids=["one_block", "blocks_of_3"])
@@ -168,8 +168,8 @@ def test_awkward_text_and_nulls_survive_bulk_load(warehouse, monkeypatch, rows_p
     frame = region_frame().head(4).copy()
     frame["capital_ko"] = ['a,b', 'say "hi"', "line\nbreak", ""]
     frame["former_admin_code"] = [None, "", "42", None]
-    warehouse.replace_rows("regions", frame)
-    stored = warehouse.read_table("regions").sort_values("region_code").reset_index(drop=True)
+    warehouse.replace_rows("province_catalogue", frame)
+    stored = warehouse.read_table("province_catalogue").sort_values("region_code").reset_index(drop=True)
     assert list(stored["capital_ko"]) == ['a,b', 'say "hi"', "line\nbreak", ""]
     assert [None if pd.isna(v) else v for v in stored["former_admin_code"]] == [None, "", "42", None]
 
@@ -178,14 +178,14 @@ def test_backslash_n_and_carriage_returns_are_text_on_both_engines(warehouse):
     # On PostgreSQL's COPY, an unquoted \N is NULL and an unquoted \r is an error: both must stay text.
     frame = region_frame().head(3).copy()
     frame["capital_ko"] = ["\\N", "carriage\rreturn", "back\\slash"]
-    warehouse.replace_rows("regions", frame)
-    stored = warehouse.read_table("regions").sort_values("region_code")
+    warehouse.replace_rows("province_catalogue", frame)
+    stored = warehouse.read_table("province_catalogue").sort_values("region_code")
     assert list(stored["capital_ko"]) == ["\\N", "carriage\rreturn", "back\\slash"]
 
 
 def test_unknown_columns_and_tables_are_clear_errors(warehouse):
-    with pytest.raises(WarehouseError, match="not in table regions"):
-        warehouse.upsert("regions", region_frame().assign(bogus=1))
+    with pytest.raises(WarehouseError, match="not in table province_catalogue"):
+        warehouse.upsert("province_catalogue", region_frame().assign(bogus=1))
     with pytest.raises(WarehouseError, match="unknown warehouse table"):
         warehouse.row_count("nope")
 

@@ -24,6 +24,7 @@ DISTRICTS_KEY = dg.AssetKey(["destinations", "districts"])
 CATALOGUE_KEY = dg.AssetKey(["destinations", "catalogue"])
 FESTIVALS_KEY = dg.AssetKey(["destinations", "festivals"])
 CELLS_KEY = dg.AssetKey(["destinations", "forecast_cells"])
+PET_TOUR_KEY = dg.AssetKey(["destinations", "pet_tour_info"])
 
 # Partition keys people can read in the UI; each maps to one TourAPI area code.
 PROVINCE_PARTITION_KEYS: dict[str, int] = {p.name_en.lower(): p.area_code for p in PROVINCES}
@@ -51,7 +52,9 @@ def _source_label(simulated: bool) -> str:
     pool="kto_api",
     retry_policy=NETWORK_RETRY,
     tags={NETWORK_TAG: "kto"},
-    description="The districts (sigungu) of every province from TourAPI areaCode2: regions complete to district level.",
+    description="The districts (sigungu) of every province from TourAPI areaCode2: regions complete to district level. "
+                "Published in the same transaction as the back end's level-2 `regions` rows "
+                "('{area}_{sigungu}', parent = the area code).",
     metadata={"dagster/column_schema": column_schema(schema.districts), "dagster/table_name": "districts"},
     check_specs=[dg.AssetCheckSpec("every_province_has_districts", asset=DISTRICTS_KEY, blocking=True,
                                    description="All 17 provinces have at least one district.")],
@@ -75,12 +78,18 @@ def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     frame = pd.DataFrame(rows).drop_duplicates(["region_code", "sigungu_code"])
     frame["simulated"] = bool(api.simulated)
     frame["updated_at"] = now
+    from weather_flick_batch.destinations.publish import district_region_rows
+
     with permanent_write_errors():
-        write = warehouse.get().replace_rows(schema.districts, frame, run_id=context.run.run_id)
+        write, service_write = warehouse.get().replace_many([
+            (schema.districts, frame, {}, None),
+            (schema.regions, district_region_rows(frame, now), {"region_level": 2}, ["region_code"]),
+        ], run_id=context.run.run_id)
     per_province = frame.groupby("region_code").size()
     missing = sorted({p.area_code for p in PROVINCES} - set(per_province.index))
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
+                  "service_level2_regions": service_write.rows_written,
                   "source": _source_label(api.simulated),
                   "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["updated_at"])))},
         check_results=[check_result("every_province_has_districts", quality.Verdict(
@@ -110,9 +119,11 @@ CATALOGUE_CHECKS = {
     description=(
         "Tourist destinations of one province from TourAPI (all content types): a full crawl weekly, an "
         "incremental sync (areaBasedSyncList2 with showflag) daily. Withdrawn destinations are kept inactive, "
-        "never deleted; suspicious rows go to destination_rejects with a reason. Published to the service as "
-        "views tourist_attractions, cultural_facilities, festivals_events, leisure_sports, accommodations, "
-        "shopping, restaurants."
+        "never deleted; suspicious rows go to destination_rejects with a reason. Published in the same "
+        "transaction to the back end's tables tourist_attractions, cultural_facilities, festivals_events, "
+        "restaurants, accommodations, shopping, leisure_sports and travel_courses (active destinations of the "
+        "province, region_code = the TourAPI code as text; course details from detailIntro2 for new or "
+        "changed courses only)."
     ),
     metadata={"dagster/column_schema": column_schema(schema.destinations), "dagster/table_name": "destinations"},
     check_specs=[dg.AssetCheckSpec(name, asset=CATALOGUE_KEY, blocking=True, description=desc)
@@ -125,6 +136,7 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
 
     import pandas as pd
 
+    from weather_flick_batch.destinations.publish import content_tables
     from weather_flick_batch.destinations.sync import TABLE_COLUMNS, sync_province
 
     if config.mode not in ("auto", "full", "incremental"):
@@ -153,10 +165,18 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
         "last_full_sync_at": now if outcome.mode == "full" else previous_full,
         "active_destinations": int(state["is_active"].sum()),
     }])
+    with fatal_api_errors():
+        details, detail_calls = _course_details(wh, api, state, area_code)
+    festival_dates = wh.read_table(schema.festival_events, {"region_code": area_code},
+                                   columns=["content_id", "event_start_date", "event_end_date"])
+    service = content_tables(state, festival_dates, details)
     writes = [
         # by key too: a destination that moved province must leave its old partition
         (schema.destinations, state, {"region_code": area_code}, ["content_id"]),
         (schema.destination_sync_state, sync_state, {"region_code": area_code}, None),
+        # the back end's tables, in the same transaction: it never sees the catalogue and them disagree
+        *((schema.SERVICE_TABLES[name], frame, {"region_code": str(area_code)}, ["content_id"])
+          for name, frame in service.items()),
     ]
     if outcome.mode == "full":
         writes.append((schema.destination_rejects, rejects, {"region_code": area_code}, None))
@@ -194,6 +214,9 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
             **api.stats.as_metadata(),
             "minimum_pages": outcome.pages,
             "rows_written": results[0].rows_written,
+            "service_rows_written": json.dumps({r.table: r.rows_written for r in results
+                                                if r.table in schema.SERVICE_TABLES}),
+            "course_detail_calls": detail_calls,
             "active_by_content_type": json.dumps({str(k): int(v) for k, v in by_type.items()}),
             "source": _source_label(api.simulated),
             "reject_reasons": json.dumps(outcome.rejects["reason"].value_counts().to_dict(), ensure_ascii=False),
@@ -202,6 +225,40 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
         },
         check_results=checks,
     )
+
+
+def _course_details(wh, api, state, area_code: int):
+    """travel_courses detail columns for the province's active courses: detailIntro2 for courses that
+    are new or changed since they were last published, the published values for the rest (quota:
+    about 1,000 calls a day per operation, so unchanged courses are never fetched again)."""
+    import pandas as pd
+
+    from weather_flick_batch.core.apiclient import fetch_all_pages
+    from weather_flick_batch.destinations.publish import (
+        COURSE_DETAIL_COLUMNS,
+        _tourapi_time,
+        course_details_from_intro,
+    )
+
+    courses = state[(state["content_type_id"] == 25) & state["is_active"].astype(bool)]
+    if courses.empty:
+        return None, 0
+    published = wh.read_table(schema.travel_courses, {"region_code": str(area_code)},
+                              columns=["content_id", "modifiedtime", *COURSE_DETAIL_COLUMNS])
+    stamp = dict(zip(courses["content_id"], _tourapi_time(courses["modified_time"])))
+    unchanged = [stamp.get(cid, "?") == m for cid, m in zip(published["content_id"], published["modifiedtime"])]
+    fresh = published.loc[pd.Series(unchanged, index=published.index, dtype=bool)]
+    fresh_ids = set(fresh["content_id"])
+    needed = [cid for cid in courses["content_id"] if cid not in fresh_ids]
+    fetched = {}
+    for cid in needed:
+        items, _ = fetch_all_pages(api, "detailIntro2", {"contentId": cid, "contentTypeId": 25}, page_size=10,
+                                   cache_ttl_s=CACHE_TTL_S)
+        if items:
+            fetched[cid] = items[0]
+    details = pd.concat([fresh.drop(columns=["modifiedtime"]), course_details_from_intro(fetched)],
+                        ignore_index=True)
+    return details, len(needed)
 
 
 @dg.asset_check(asset=CATALOGUE_KEY, description="Every province had a full crawl in the last 8 days "
@@ -266,8 +323,17 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     frame = rows.rename(columns={"area_code": "region_code"})[
         ["content_id", "title", "region_code", "sigungu_code", "event_start_date", "event_end_date", "latitude",
          "longitude", "addr1", "image_url", "modified_time"]].assign(simulated=bool(api.simulated), updated_at=now)
+    import sqlalchemy as sa
+
+    events = schema.festivals_events
+    # The back end's festivals_events rows take the dates in the same transaction.
+    set_dates = (events.update().where(events.c.content_id == sa.bindparam("cid"))
+                 .values(event_start_date=sa.bindparam("start"), event_end_date=sa.bindparam("end")))
+    dated = [{"cid": r.content_id, "start": r.event_start_date, "end": r.event_end_date}
+             for r in frame.itertuples(index=False)]
     with permanent_write_errors():
-        write = warehouse.get().replace_rows(schema.festival_events, frame, run_id=context.run.run_id)
+        (write,) = warehouse.get().replace_many([(schema.festival_events, frame, {}, None)],
+                                                run_id=context.run.run_id, then=[(set_dates, dated)])
     import pandas as pd
 
     starts = pd.to_datetime(frame["event_start_date"])
@@ -288,6 +354,60 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
                 upcoming > 0, {"upcoming_60_days": upcoming}, f"{upcoming} festivals in the next 60 days"),
                 severity=dg.AssetCheckSeverity.WARN),
         ],
+    )
+
+
+# -- pet travel ---------------------------------------------------------------------------------
+@dg.asset(
+    key=PET_TOUR_KEY,
+    group_name=GROUP,
+    deps=[CATALOGUE_KEY],
+    kinds={"python", "sql", "tourapi"},
+    pool="kto_api",
+    retry_policy=NETWORK_RETRY,
+    tags={NETWORK_TAG: "kto"},
+    description=(
+        "Pet-travel details (TourAPI detailPetTour2: which animals, where, what to bring) of the destinations "
+        "that have them, in the back end's table pet_tour_info: pet_acpt_abl from acmpyTypeCd, pet_info the "
+        "other fields as labelled text, title/address/coordinates from the catalogue. The back end lists "
+        "pet-friendly places with content_id IN (SELECT content_id FROM pet_tour_info)."
+    ),
+    metadata={"dagster/column_schema": column_schema(schema.pet_tour_info), "dagster/table_name": "pet_tour_info"},
+    check_specs=[dg.AssetCheckSpec("pet_tour_in_catalogue", asset=PET_TOUR_KEY, blocking=True,
+                                   description="content_id unique and non-null, every row an active destination "
+                                               "with its KTO area code.")],
+    code_version="1",
+)
+def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kto: KtoResource,
+                  redis: RedisResource, s3: S3StorageResource):
+    from weather_flick_batch.core.apiclient import fetch_all_pages
+    from weather_flick_batch.destinations.publish import pet_tour_rows
+
+    now = now_kst()
+    wh = warehouse.get()
+    api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
+    # Listed without contentId, paged like the list operations: one call per 1,000 items instead
+    # of one per destination (docs/migration.md notes this as the uncertain part of the live API).
+    with fatal_api_errors():
+        items, pages = fetch_all_pages(api, "detailPetTour2", {}, page_size=1000, cache_ttl_s=CACHE_TTL_S)
+    active = wh.read_table(schema.destinations, {"is_active": True},
+                           columns=["content_id", "content_type_id", "title", "addr1", "latitude", "longitude",
+                                    "region_code", "sigungu_code", "tel", "image_url", "thumbnail_url", "cat1",
+                                    "cat2", "cat3", "is_active", "first_seen_at"])
+    frame = pet_tour_rows(items, active, now)
+    with permanent_write_errors():
+        write = wh.replace_rows(schema.pet_tour_info, frame, run_id=context.run.run_id)
+    unmatched = len({str(i.get("contentid")) for i in items}) - len(frame)
+    bad = int(frame["content_id"].isna().sum() + frame["content_id"].duplicated().sum()
+              + frame["area_code"].isna().sum())
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
+                  "pages_fetched": pages, "items_not_in_catalogue": unmatched,
+                  "source": _source_label(api.simulated),
+                  "preview": dg.MetadataValue.md(markdown_preview(frame[["content_id", "title", "area_code",
+                                                                         "pet_acpt_abl"]]))},
+        check_results=[check_result("pet_tour_in_catalogue", quality.Verdict(
+            bad == 0, {"rows": len(frame), "bad_rows": bad}, f"{bad} rows without a unique id or area code"))],
     )
 
 

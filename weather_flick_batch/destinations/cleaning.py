@@ -43,21 +43,14 @@ __all__ = [
     "clean_text",
 ]
 
+from weather_flick_batch.warehouse.service_tables import TABLE_BY_CONTENT_TYPE  # noqa: E402
+
 KST = ZoneInfo("Asia/Seoul")
 
 #: Service-database table each content type is published to (the web back end's contract).
-SERVICE_TABLE_BY_CONTENT_TYPE: dict[int, str] = {
-    12: "tourist_attractions",
-    14: "cultural_facilities",
-    15: "festivals_events",
-    28: "leisure_sports",
-    32: "accommodations",
-    38: "shopping",
-    39: "restaurants",
-}
+SERVICE_TABLE_BY_CONTENT_TYPE: dict[int, str] = dict(TABLE_BY_CONTENT_TYPE)
 
-#: TourAPI's own Korean names for its content types. 25 (travel course) is a valid type the
-#: service has no table for; its rows are cleaned but carry ``service_table = None``.
+#: TourAPI's own Korean names for its content types.
 CONTENT_TYPE_NAMES: dict[int, str] = {
     12: "관광지",
     14: "문화시설",

@@ -110,7 +110,16 @@ CAT3_LABELS: dict[str, str] = {
 }
 
 OPERATIONS: frozenset[str] = frozenset(
-    {"areaCode2", "areaBasedList2", "areaBasedSyncList2", "searchFestival2", "detailCommon2"}
+    {"areaCode2", "areaBasedList2", "areaBasedSyncList2", "searchFestival2", "detailCommon2", "detailIntro2",
+     "detailPetTour2"}
+)
+# detailIntro2 fields of a travel course (content type 25), as KorService2 names them.
+_COURSE_INTRO_FIELDS: tuple[str, ...] = ("contentid", "contenttypeid", "distance", "infocentertourcourse",
+                                         "schedule", "taketime", "theme")
+# detailPetTour2 item fields (KorService2's pet-travel details).
+_PET_FIELDS: tuple[str, ...] = (
+    "contentid", "relaAcdntRiskMtr", "acmpyTypeCd", "relaPosesFclty", "relaFrnshPrdlst", "etcAcmpyInfo",
+    "relaPurcPrdlst", "acmpyPsblCpam", "relaRntlPrdlst", "acmpyNeedMtr",
 )
 
 # Field order of areaBasedList2 items as KorService2 emits them (order is cosmetic for JSON
@@ -327,6 +336,8 @@ class TourApiSampleSource:
             "areaBasedSyncList2": lambda p: self._area_based(p, sync=True),
             "searchFestival2": self._search_festival,
             "detailCommon2": self._detail_common,
+            "detailIntro2": self._detail_intro,
+            "detailPetTour2": self._detail_pet_tour,
         }
         handler = handlers.get(operation)
         try:
@@ -434,6 +445,36 @@ class TourApiSampleSource:
         item = {name: _as_str(entry.get(name, "")) for name in _DETAIL_FIELDS}
         item["overview"] = _as_str(entry.get("overview") or self._overview(entry))
         return self._page([item], rows_per_page, page)
+
+    def _detail_intro(self, params: dict[str, str]) -> dict[str, Any]:
+        """Type-specific details; for travel courses (25) the course fields the catalogue holds."""
+        rows_per_page, page = self._paging(params)
+        for name in ("contentId", "contentTypeId"):
+            if name not in params:
+                raise _RequestError(_MISSING_PARAMETER, f"{name} is required")
+        self._int(params, "contentId")
+        entry = self._entries.get(params["contentId"])
+        if entry is None or entry["contentid"] in self._withdrawn:
+            return self._page([], rows_per_page, page)
+        if str(entry.get("contenttypeid")) != params["contentTypeId"]:
+            raise _RequestError(_INVALID_PARAMETER, "contentTypeId does not match the content")
+        intro = dict(entry.get("course_intro") or {})
+        item = {name: _as_str(intro.get(name, "")) for name in _COURSE_INTRO_FIELDS} if params[
+            "contentTypeId"] == "25" else {"contentid": entry["contentid"]}
+        item["contentid"], item["contenttypeid"] = entry["contentid"], _as_str(entry.get("contenttypeid"))
+        return self._page([item], rows_per_page, page)
+
+    def _detail_pet_tour(self, params: dict[str, str]) -> dict[str, Any]:
+        """Pet-travel details: one content's with ``contentId``, else every content that has them, paged."""
+        rows_per_page, page = self._paging(params)
+        if "contentId" in params:
+            self._int(params, "contentId")
+            wanted = [self._entries.get(params["contentId"])]
+        else:
+            wanted = list(self._entries.values())
+        items = [{name: _as_str(e["pet_tour"].get(name, "")) for name in _PET_FIELDS} | {"contentid": e["contentid"]}
+                 for e in wanted if e is not None and e.get("pet_tour") and e["contentid"] not in self._withdrawn]
+        return self._page(items, rows_per_page, page)
 
     # ------------------------------------------------------------------ helpers
 

@@ -49,19 +49,29 @@ def region_frame() -> "pd.DataFrame":
     description=(
         "The 17 provinces of Korea keyed by TourAPI area code, with administrative and legal-dong codes, "
         "Korean and English names, a representative point, its KMA grid cell (computed, never copied) and "
-        "the KMA medium-range region ids. Published to the service as table `regions`."
+        "the KMA medium-range region ids (table `province_catalogue`). Published in the same transaction "
+        "to the back end's table `regions` as its level-1 rows: region_code = tour_api_area_code = the "
+        "TourAPI code as text, grid_x/grid_y computed, api_mappings keyed tour_api/kma."
     ),
     kinds={"python", "sql"},
     metadata={"dagster/column_schema": column_schema(schema.regions), "dagster/table_name": "regions"},
-    code_version="1",
+    code_version="2",
 )
 def regions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from weather_flick_batch.destinations.publish import province_region_rows
+
     frame = region_frame()
-    result = warehouse.get().upsert(schema.regions, frame, run_id=context.run.run_id)
+    service = province_region_rows(frame["updated_at"].iloc[0])
+    results = warehouse.get().replace_many([
+        (schema.province_catalogue, frame, None, ["region_code"]),
+        # level 2 (districts) is published by destinations/districts; each replaces only its level.
+        (schema.regions, service, {"region_level": 1}, ["region_code"]),
+    ], run_id=context.run.run_id)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
-            **result.as_metadata(),
+            **results[0].as_metadata(),
+            "service_rows_written": results[1].rows_written,
             "preview": dg.MetadataValue.md(
                 markdown_preview(frame[["region_code", "name_en", "name_ko", "grid_nx", "grid_ny", "mid_land_reg_id"]])
             ),

@@ -13,16 +13,23 @@ KOREA_LON = (124.0, 132.0)
 
 @dg.asset_check(asset="regions", blocking=True, description="All 17 provinces present exactly once.")
 def regions_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = warehouse.get().read_table("regions")
+    wh = warehouse.get()
+    frame = wh.read_table("province_catalogue")
     expected = {p.area_code for p in PROVINCES}
     found = set(frame["region_code"].tolist())
     duplicates = int(frame["region_code"].duplicated().sum())
     missing = sorted(expected - found)
     extra = sorted(found - expected)
+    # The back end's rows: level 1 keyed by the TourAPI code, tour_api_area_code equal to it.
+    service = wh.read_table("regions", {"region_level": 1})
+    service_ok = (set(service["region_code"]) == {str(c) for c in expected}
+                  and bool((service["tour_api_area_code"] == service["region_code"]).all())
+                  and bool(service["parent_region_code"].isna().all()))
     return dg.AssetCheckResult(
-        passed=not missing and not extra and duplicates == 0,
+        passed=not missing and not extra and duplicates == 0 and service_ok,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"missing": str(missing), "unexpected": str(extra), "duplicates": duplicates},
+        metadata={"missing": str(missing), "unexpected": str(extra), "duplicates": duplicates,
+                  "service_level1_rows": len(service), "service_rows_keyed_by_tourapi_code": service_ok},
     )
 
 
@@ -32,7 +39,7 @@ def regions_complete(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     description="Every point inside Korea and its stored KMA grid cell equal to the one computed from it.",
 )
 def regions_grid_consistent(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = warehouse.get().read_table("regions")
+    frame = warehouse.get().read_table("province_catalogue")
     problems = []
     for row in frame.itertuples():  # 17 rows: clarity beats vectorising here
         if not (KOREA_LAT[0] <= row.latitude <= KOREA_LAT[1] and KOREA_LON[0] <= row.longitude <= KOREA_LON[1]):

@@ -3,8 +3,9 @@
 This metadata is the code's view of the schema; the Alembic migrations in ``migrations/`` create
 it. A test compares the two (autogenerate diff must be empty), so they can't drift apart.
 
-Tables read by the WeatherFlick service (``regions`` and, later, the destination tables) are a
-contract: their names and key columns only change through a migration and a contract test.
+The tables the WeatherFlick back end reads (``regions``, the content tables, ``pet_tour_info``) are
+its own models' tables, defined column for column in ``service_tables.py`` and registered here; the
+batch's own tables below are the platform's working state.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from weather_flick_batch.warehouse.types import AwareDateTime
 
 metadata = sa.MetaData()
 
-# Service contract table: the 17 provinces with every code system mapped from the canonical key.
-regions = sa.Table(
-    "regions",
+# The 17 provinces with every code system mapped from the canonical key: the batch's own catalogue.
+# (The back end's ``regions`` table, keyed by the same code as text, is published from it.)
+province_catalogue = sa.Table(
+    "province_catalogue",
     metadata,
     sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False, comment="TourAPI area code (canonical key)"),
     sa.Column("admin_code", sa.String(2), nullable=False, unique=True),
@@ -262,22 +264,6 @@ destination_forecast_cells = sa.Table(
     sa.Column("updated_at", AwareDateTime, nullable=False),
 )
 
-# Service contract: the WeatherFlick back end reads these names (views over `destinations`),
-# keyed by content_id with region code, name, address, coordinates, category, image, modified time.
-SERVICE_VIEWS: dict[str, int] = {
-    "tourist_attractions": 12,
-    "cultural_facilities": 14,
-    "festivals_events": 15,
-    "leisure_sports": 28,
-    "accommodations": 32,
-    "shopping": 38,
-    "restaurants": 39,
-}
-SERVICE_VIEW_COLUMNS = [
-    "content_id", "region_code", "sigungu_code", "name", "address", "address_detail", "latitude", "longitude",
-    "category", "image_url", "tel", "modified_time", "is_active",
-]
-
 # When each province was last synced, per mode: what the "full sync weekly" freshness check reads.
 destination_sync_state = sa.Table(
     "destination_sync_state",
@@ -395,3 +381,31 @@ analytics_forecast_verification = sa.Table(
     sa.Column("observed_rain_hours", sa.Integer, nullable=False),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
+
+
+# --- the back end's tables (service contract) ----------------------------------------------------
+from weather_flick_batch.warehouse import service_tables as _service  # noqa: E402
+
+SERVICE_TABLES: dict[str, sa.Table] = _service.define(metadata)
+
+# Which service tables the batch created and which it adopted (found, made by the back end or the
+# previous batch): a downgrade drops only the former, never the back end's own tables.
+service_table_origin = sa.Table(
+    "service_table_origin",
+    metadata,
+    sa.Column("schema_name", sa.String(63), primary_key=True, comment="where it lives (PostgreSQL schema or main)"),
+    sa.Column("table_name", sa.String(63), primary_key=True),
+    sa.Column("adopted", sa.Boolean, nullable=False, comment="true: it existed before the batch's migration"),
+    sa.Column("columns_added", sa.Text, comment="declared columns the migration had to add"),
+    sa.Column("recorded_at", AwareDateTime, nullable=False),
+)
+regions = SERVICE_TABLES["regions"]
+tourist_attractions = SERVICE_TABLES["tourist_attractions"]
+cultural_facilities = SERVICE_TABLES["cultural_facilities"]
+festivals_events = SERVICE_TABLES["festivals_events"]
+restaurants = SERVICE_TABLES["restaurants"]
+accommodations = SERVICE_TABLES["accommodations"]
+shopping = SERVICE_TABLES["shopping"]
+leisure_sports = SERVICE_TABLES["leisure_sports"]
+travel_courses = SERVICE_TABLES["travel_courses"]
+pet_tour_info = SERVICE_TABLES["pet_tour_info"]

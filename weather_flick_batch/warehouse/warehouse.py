@@ -28,7 +28,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
-from weather_flick_batch.warehouse.schema import metadata
+from weather_flick_batch.warehouse.schema import SERVICE_TABLES, metadata
+from weather_flick_batch.warehouse import service_tables
+from weather_flick_batch.warehouse.service_tables import SERVICE_SCHEMA
 from weather_flick_batch.warehouse.types import AwareDateTime
 
 _DELETE_KEYS_PER_STATEMENT = 10_000  # bound parameters per DELETE ... IN statement
@@ -119,7 +121,8 @@ def head_revision() -> str:
 class Warehouse:
     """A SQLAlchemy engine plus the platform's write and read contract."""
 
-    def __init__(self, url: str, password: str | None = None, *, pool_size: int = 5):
+    def __init__(self, url: str, password: str | None = None, *, pool_size: int = 5,
+                 service_schema: str | None = None):
         parsed = make_url(url)
         if password:
             parsed = parsed.set(password=password)
@@ -132,7 +135,21 @@ class Warehouse:
             # SQLAlchemy >= 2.1 maps bare postgresql:// to psycopg 3; pin the driver we ship.
             parsed = parsed.set(drivername="postgresql+psycopg2")
         self.url = parsed
+        # Where the back end's tables live (PostgreSQL): given, else the setting, else public.
+        # SQLite has one namespace; its service tables sit beside the batch's own.
+        if self.dialect == "postgresql":
+            import os
+
+            chosen = service_schema or os.environ.get("WEATHER_FLICK_SERVICE_SCHEMA", "").strip() or "public"
+            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", chosen):
+                raise WarehouseError(
+                    f"WEATHER_FLICK_SERVICE_SCHEMA={chosen!r} is invalid: expected a lower-case PostgreSQL "
+                    "schema name such as public or weather_flick_shadow")
+            self.service_schema: str | None = chosen
+        else:
+            self.service_schema = None
         self._pool_size = pool_size
+        self.service_actions: list[str] = []  # what the last upgrade did to the back end's tables
         self._engine: Engine | None = None
         self._schema_checked = False
 
@@ -168,12 +185,15 @@ class Warehouse:
                     self.url, pool_size=self._pool_size, pool_pre_ping=True,
                     connect_args={"connect_timeout": 10, "application_name": "weather_flick_batch"},
                 )
-            self._engine = engine
+            # Service tables are declared in a symbolic schema; map it to the real one on every
+            # statement (DDL in migrations included).
+            self._base_engine = engine
+            self._engine = engine.execution_options(schema_translate_map={SERVICE_SCHEMA: self.service_schema})
         return self._engine
 
     def dispose(self) -> None:
         if self._engine is not None:
-            self._engine.dispose()
+            self._base_engine.dispose()
             self._engine = None
 
     # -- schema ---------------------------------------------------------------------------
@@ -196,6 +216,10 @@ class Warehouse:
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+            if revision == "head":
+                # The back end's tables in the configured service schema: created, or adopted where
+                # they exist (service_tables.adopt), in the same transaction as the migrations.
+                self.service_actions = service_tables.adopt(conn, self.service_schema)
         self._schema_checked = False
 
     def downgrade(self, revision: str) -> None:
@@ -235,6 +259,14 @@ class Warehouse:
             raise SchemaOutdatedError(
                 f"warehouse {self.display_url} is at schema revision {current} but the code needs {head}; "
                 f"refusing to write. Run: {UPGRADE_COMMAND}"
+            )
+        with self.engine.connect() as conn:
+            absent = service_tables.pending(conn, self.service_schema)
+        if absent:
+            raise SchemaOutdatedError(
+                f"the back end's tables {absent} are missing or not up to their declaration in service schema "
+                f"{service_tables.schema_label(self.service_schema)!r} (WEATHER_FLICK_SERVICE_SCHEMA) of "
+                f"{self.display_url}; refusing to write. Run: {UPGRADE_COMMAND}"
             )
         self._schema_checked = True
 
@@ -303,7 +335,7 @@ class Warehouse:
             deleted = self._delete_where(conn, tbl, where)
             for frame in frames:
                 db_frame = frame if converted else self._to_db_frame(tbl, frame)
-                self._bulk_insert(conn, tbl.name, db_frame)
+                self._bulk_insert(conn, self.sql_name(tbl), db_frame)
                 written += len(db_frame)
             self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
@@ -313,12 +345,15 @@ class Warehouse:
         writes: Sequence[tuple[sa.Table | str, pd.DataFrame, Mapping[str, Any] | None, Sequence[str] | None]],
         *,
         run_id: str | None = None,
+        then: Sequence[tuple[sa.Executable, Sequence[Mapping[str, Any]]]] = (),
     ) -> list[WriteResult]:
         """Several replaces in ONE transaction: all land or none do.
 
         Each write is ``(table, frame, where, key_columns)``: rows matching ``where`` are deleted,
         and, when ``key_columns`` is given, so are rows whose key appears in ``frame`` (a row that
         moved out of another partition, or an upsert expressed as delete-then-insert).
+        ``then``: further (statement, parameter rows) run after the writes in the same transaction,
+        e.g. an UPDATE of a table the writes feed.
         """
         self.ensure_schema()
         prepared = []
@@ -336,9 +371,12 @@ class Warehouse:
                     deleted += self._delete_where(conn, tbl, where)
                 if key_frame is not None and len(key_frame):
                     deleted += self._delete_by_keys(conn, tbl, key_frame)
-                self._bulk_insert(conn, tbl.name, db_frame)
+                self._bulk_insert(conn, self.sql_name(tbl), db_frame)
                 self._audit(conn, tbl.name, "replace", where, len(db_frame), deleted, run_id)
                 results.append(WriteResult(tbl.name, len(db_frame), deleted, time.perf_counter() - started))
+            for statement, params in then:
+                if params:
+                    conn.execute(statement, list(params))
         return results
 
     @staticmethod
@@ -391,21 +429,22 @@ class Warehouse:
         conflict = f"ON CONFLICT ({key_sql}) " + (f"DO UPDATE SET {set_sql}" if updates else "DO NOTHING")
         started = time.perf_counter()
         with _write_errors(tbl.name), self.engine.begin() as conn:
+            target = self.sql_name(tbl)
             if self.dialect == "postgresql":
                 staging = f"_staging_{tbl.name}"
                 conn.exec_driver_sql(
-                    f'CREATE TEMP TABLE "{staging}" (LIKE "{tbl.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+                    f'CREATE TEMP TABLE "{staging}" (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP'
                 )
-                self._bulk_insert(conn, staging, db_frame)
+                self._bulk_insert(conn, f'"{staging}"', db_frame)
                 conn.exec_driver_sql(
-                    f'INSERT INTO "{tbl.name}" ({col_sql}) SELECT {col_sql} FROM "{staging}" {conflict}'
+                    f'INSERT INTO {target} ({col_sql}) SELECT {col_sql} FROM "{staging}" {conflict}'
                 )
             else:
                 placeholders = ", ".join("?" for _ in columns)
                 rows = list(db_frame.itertuples(index=False, name=None))
                 if rows:
                     conn.exec_driver_sql(
-                        f'INSERT INTO "{tbl.name}" ({col_sql}) VALUES ({placeholders}) {conflict}', rows
+                        f'INSERT INTO {target} ({col_sql}) VALUES ({placeholders}) {conflict}', rows
                     )
             self._audit(conn, tbl.name, "upsert", None, len(db_frame), 0, run_id)
         return WriteResult(tbl.name, len(db_frame), 0, time.perf_counter() - started)
@@ -454,15 +493,25 @@ class Warehouse:
             conn.exec_driver_sql("SELECT 1")
         return time.perf_counter() - started
 
+    def sql_name(self, table: sa.Table | str) -> str:
+        """The table's quoted name for hand-written SQL: schema-qualified for the back end's tables
+        on PostgreSQL (raw SQL does not pass through the engine's schema translation)."""
+        tbl = self._table(table)
+        if tbl.schema == SERVICE_SCHEMA and self.service_schema:
+            return f'"{self.service_schema}"."{tbl.name}"'
+        return f'"{tbl.name}"'
+
     # -- internals ------------------------------------------------------------------------
     @staticmethod
     def _table(table: sa.Table | str) -> sa.Table:
         if isinstance(table, sa.Table):
             return table
-        try:
-            return metadata.tables[table]
-        except KeyError:
-            raise WarehouseError(f"unknown warehouse table {table!r}") from None
+        found = metadata.tables.get(table)
+        if found is None:
+            found = SERVICE_TABLES.get(table)
+        if found is None:
+            raise WarehouseError(f"unknown warehouse table {table!r}")
+        return found
 
     def _to_db_frame(self, tbl: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
         """Columns converted, vectorised, to the primitive values both drivers accept."""
@@ -536,7 +585,8 @@ class Warehouse:
             rows_replaced=replaced, run_id=run_id, written_at=now_kst(),
         ))
 
-    def _bulk_insert(self, conn: sa.Connection, table_name: str, db_frame: pd.DataFrame) -> None:
+    def _bulk_insert(self, conn: sa.Connection, sql_name: str, db_frame: pd.DataFrame) -> None:
+        """Bulk-load ``db_frame`` into the table named ``sql_name`` (quoted, see :meth:`sql_name`)."""
         if db_frame.empty:
             return
         columns = list(db_frame.columns)
@@ -545,13 +595,13 @@ class Warehouse:
             raw = conn.connection.driver_connection
             with raw.cursor() as cur:
                 cur.copy_expert(
-                    f'COPY "{table_name}" ({col_sql}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')',
+                    f'COPY {sql_name} ({col_sql}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')',
                     _CopyReader(db_frame),
                 )
         else:
             placeholders = ", ".join("?" for _ in columns)
             rows = list(db_frame.itertuples(index=False, name=None))
-            conn.exec_driver_sql(f'INSERT INTO "{table_name}" ({col_sql}) VALUES ({placeholders})', rows)
+            conn.exec_driver_sql(f'INSERT INTO {sql_name} ({col_sql}) VALUES ({placeholders})', rows)
 
 
 def _format_distinct(series: pd.Series, convert) -> pd.Series:

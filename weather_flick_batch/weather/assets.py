@@ -132,7 +132,7 @@ def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
     wh = warehouse.get()
     wh.ensure_schema()
-    regions = wh.read_table(schema.regions)
+    regions = wh.read_table(schema.province_catalogue)
     cells = destination_cells(wh)
     result = build_forecast_points(regions, cells, max_points=kma.max_points)
     frame = result.points.assign(updated_at=now_kst())

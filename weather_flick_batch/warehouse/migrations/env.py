@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic import context
 
 from weather_flick_batch.warehouse.schema import metadata
+from weather_flick_batch.warehouse.service_tables import batch_tables_only
 
 config = context.config
 
@@ -21,6 +22,7 @@ def _run(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=batch_tables_only,
         # SQLite cannot ALTER most things in place; batch mode recreates tables safely.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
