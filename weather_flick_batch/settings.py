@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,55 @@ def _parse_str(raw: str) -> str:
     return raw.strip()
 
 
+def _parse_environment(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"local", "production"}:
+        raise ValueError("expected 'local' or 'production'")
+    return value
+
+
+def _parse_cap(raw: str) -> int | None:
+    """A whole number, or 'none' for no cap at all (said explicitly, never by a zero)."""
+    value = raw.strip().lower()
+    return None if value == "none" else int(value)
+
+
+@dataclass(frozen=True)
+class Range:
+    """Where a numeric setting makes sense; a value outside fails at load, naming the setting."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # True: the value must be greater than ``low``, not equal
+    note: str = ""
+
+    def problem(self, value: float | None) -> str | None:
+        if value is None:
+            return None
+        too_low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
+        too_high = self.high is not None and value > self.high
+        return f"must be {self.text}" if too_low or too_high else None
+
+    @property
+    def text(self) -> str:
+        def n(x: float) -> str:
+            return f"{x:g}"
+
+        if self.note:
+            return self._text() + f" {self.note}"
+        return self._text()
+
+    def _text(self) -> str:
+        def n(x: float) -> str:
+            return f"{x:g}"
+
+        if self.low is not None and self.high is not None:
+            return f"between {n(self.low)} and {n(self.high)}" + (f" (above {n(self.low)})" if self.low_open else "")
+        if self.low is not None:
+            return f"{'>' if self.low_open else '>='} {n(self.low)}"
+        return f"<= {n(self.high)}"
+
+
 def _parse_mode(raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"sample", "live"}:
@@ -90,6 +139,7 @@ class Setting:
     parse: Callable[[str], Any] = _parse_str
     secret: bool = False
     group: str = "general"
+    range: Range | None = None  # attached from RANGES below
 
     def read(self, environ: Mapping[str, str]) -> Any:
         raw = environ.get(self.name)
@@ -98,9 +148,13 @@ class Setting:
         if raw is None:
             return None
         try:
-            return self.parse(raw)
+            value = self.parse(raw)
         except ValueError as exc:
             raise SettingsError(f"{self.name}={raw!r} is invalid: {exc}") from None
+        problem = self.range.problem(value) if self.range is not None else None
+        if problem:
+            raise SettingsError(f"{self.name}={raw!r} is out of range: it {problem}")
+        return value
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -112,14 +166,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Directory for embedded-mode state (SQLite warehouse, raw archive, logs). "
             "Default: $DAGSTER_HOME, else .dagster_home in the checkout.", group="platform"),
     Setting("WEATHER_FLICK_ENVIRONMENT", "local",
-            "'local' (schedules stopped unless asked) or 'production' (schedules and sensors run by default).",
-            group="platform"),
+            "'local' (schedules stopped unless asked) or 'production' (schedules and sensors run by default; "
+            "the sample sources are refused).", _parse_environment, group="platform"),
     Setting("WEATHER_FLICK_STEP_RETRY_DELAY_S", "10",
             "Base delay of step retries for network-bound assets (exponential: x1, x2, x4, with jitter).",
             _parse_float, group="platform"),
     Setting("WEATHER_FLICK_TOP_N", "10",
             "How many destinations regional_recommendations keeps per region, day and content type.",
             _parse_int, group="platform"),
+    Setting("WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE", "0.2",
+            "A destination sync that would withdraw more than this share of a province's active destinations "
+            "writes nothing and fails (a broken listing looks like mass withdrawal); run config "
+            "allow_mass_withdrawal: true lets a real one through.", _parse_float, group="platform"),
     Setting("WEATHER_FLICK_UI_BASE_URL", "http://127.0.0.1:3000",
             "Base URL of the Dagster UI, used for links in alerts.", _parse_url, group="platform"),
     # -- warehouse
@@ -160,7 +218,7 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True, group="kma"),
     Setting("WEATHER_FLICK_KMA_MAX_POINTS", "300",
             "Cap on forecast points (distinct KMA grid cells) per issuance, to stay inside the daily quota; "
-            "the run metadata lists what the cap left out.", _parse_int, group="kma"),
+            "the run metadata lists what the cap left out; 'none': no cap.", _parse_cap, group="kma"),
     Setting("WEATHER_FLICK_KMA_MAX_CONCURRENCY", "4",
             "Simultaneous KMA requests within one step (the kma_api pool bounds steps across runs).",
             _parse_int, group="kma"),
@@ -337,6 +395,44 @@ SETTINGS: tuple[Setting, ...] = (
             _parse_url, group="alerts"),
 )
 
+# Every numeric setting's range (a test checks none is missing).
+_PROVINCE_POINTS = 17  # the forecast points that every cap must keep: one per province
+_AT_LEAST_1, _NOT_NEGATIVE, _POSITIVE = Range(1), Range(0), Range(0, low_open=True)
+_FRACTION, _PERCENT = Range(0, 1), Range(0, 100)
+RANGES: dict[str, Range] = {
+    "WEATHER_FLICK_STEP_RETRY_DELAY_S": _NOT_NEGATIVE,
+    "WEATHER_FLICK_TOP_N": _AT_LEAST_1,
+    "WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE": _FRACTION,
+    "WEATHER_FLICK_KMA_MAX_POINTS": Range(_PROVINCE_POINTS, note="(one point per province), or 'none' for no cap"),
+    "WEATHER_FLICK_KMA_MAX_CONCURRENCY": _AT_LEAST_1,
+    "WEATHER_FLICK_RAW_RETENTION_DAYS": _AT_LEAST_1,
+    "WEATHER_FLICK_HTTP_TIMEOUT_S": _POSITIVE,
+    "WEATHER_FLICK_HTTP_MAX_ATTEMPTS": _AT_LEAST_1,
+    "WEATHER_FLICK_HTTP_BACKOFF_S": _NOT_NEGATIVE,
+    "WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE": _NOT_NEGATIVE,
+    "WEATHER_FLICK_EXECUTOR_MAX_CONCURRENT": _NOT_NEGATIVE,
+    "WEATHER_FLICK_BACKUP_KEEP_DAYS": _AT_LEAST_1,
+    "WEATHER_FLICK_BACKUP_KEEP_COUNT": _AT_LEAST_1,
+    "WEATHER_FLICK_RUN_RETENTION_DAYS": _AT_LEAST_1,
+    "WEATHER_FLICK_LOG_COMPRESS_AFTER_DAYS": _AT_LEAST_1,
+    "WEATHER_FLICK_LOG_DELETE_AFTER_DAYS": _AT_LEAST_1,
+    "WEATHER_FLICK_COMPUTE_LOG_RETENTION_DAYS": _AT_LEAST_1,
+    "WEATHER_FLICK_PARTITION_RETRY_LIMIT": _NOT_NEGATIVE,
+    "WEATHER_FLICK_PARTITION_RETRY_LOOKBACK_HOURS": _AT_LEAST_1,
+    **{f"WEATHER_FLICK_HEALTH_{m}_PCT_{lvl}": _PERCENT for m in ("CPU", "MEMORY", "DISK") for lvl in ("WARN", "ERROR")},
+    **{f"WEATHER_FLICK_HEALTH_{m}_RATIO_{lvl}": _FRACTION for m in ("DB_CONNECTIONS", "REDIS_MEMORY")
+       for lvl in ("WARN", "ERROR")},
+    **{f"WEATHER_FLICK_HEALTH_{m}_LATENCY_S_{lvl}": _POSITIVE for m in ("API", "WAREHOUSE") for lvl in ("WARN", "ERROR")},
+    "WEATHER_FLICK_HEALTH_RUN_SUCCESS_RATE_WARN": _FRACTION,
+    "WEATHER_FLICK_HEALTH_RUN_SUCCESS_RATE_ERROR": _FRACTION,
+    "WEATHER_FLICK_HEALTH_QUEUE_DEPTH_WARN": _NOT_NEGATIVE,
+    "WEATHER_FLICK_HEALTH_QUEUE_DEPTH_ERROR": _NOT_NEGATIVE,
+    "WEATHER_FLICK_ALERT_COOLDOWN_S": _NOT_NEGATIVE,
+    "WEATHER_FLICK_ALERT_MAX_PER_HOUR": _AT_LEAST_1,
+    "WEATHER_FLICK_ALERT_SMTP_PORT": Range(1, 65535),
+}
+SETTINGS = tuple(replace(s, range=RANGES.get(s.name)) for s in SETTINGS)
+
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 
 
@@ -354,6 +450,12 @@ def validate_all(environ: Mapping[str, str] | None = None) -> None:
     for setting in SETTINGS:
         if not setting.secret:
             setting.read(env)
+    if get("WEATHER_FLICK_ENVIRONMENT", env) == "production":
+        simulated = [name for name in ("WEATHER_FLICK_KMA_MODE", "WEATHER_FLICK_KTO_MODE") if get(name, env) == "sample"]
+        if simulated:
+            raise SettingsError(
+                f"WEATHER_FLICK_ENVIRONMENT=production refuses the offline sample sources: set "
+                f"{' and '.join(f'{n}=live' for n in simulated)} (with their API keys), or use environment local")
 
 
 def home_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -385,7 +487,8 @@ def env_example() -> str:
         if s.group != group:
             group = s.group
             lines += ["", f"# --- {group}"]
-        lines.append(f"# {s.description}" + (" (secret)" if s.secret else ""))
+        lines.append(f"# {s.description}" + (f" Range: {s.range.text}." if s.range else "")
+                     + (" (secret)" if s.secret else ""))
         lines.append(f"{s.name}={'' if s.secret or s.default is None else s.default}")
     return "\n".join(lines) + "\n"
 
@@ -394,5 +497,6 @@ def markdown_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for s in SETTINGS:
         default = "(secret)" if s.secret else (f"`{s.default}`" if s.default is not None else "")
-        rows.append(f"| `{s.name}` | {default} | {s.description} |")
+        rows.append(f"| `{s.name}` | {default} | {s.description}" + (f" Range: {s.range.text}." if s.range else "")
+                    + " |")
     return "\n".join(rows) + "\n"

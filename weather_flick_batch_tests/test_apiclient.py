@@ -553,3 +553,40 @@ def test_fetch_all_pages_uses_cache_on_rerun():
         second = fetch_all_pages(client, "areaBasedList2", {}, page_size=10, cache_ttl_s=3600)
         assert first == second == (all_items, 2)
         assert srv.request_count() == 2 and client.stats.cache_hits == 2
+
+
+def _empty_first(all_items, empties: int):
+    """The paged handler, but page 1 answers ``"items": ""`` (with the true totalCount) ``empties`` times."""
+    inner = paged_handler(all_items)
+    calls = {"empty": 0}
+
+    def handler(op, params):
+        if params["pageNo"] == "1" and calls["empty"] < empties:
+            calls["empty"] += 1
+            return 200, "application/json", json_items_response("", total_count=len(all_items), page_no=1,
+                                                               num_of_rows=int(params["numOfRows"]),
+                                                               result_code="0000", result_msg="OK")
+        return inner(op, params)
+    return handler
+
+
+def test_an_empty_page_that_promises_more_is_asked_again_past_the_cache():
+    all_items = [{"contentid": str(i)} for i in range(200)]
+    with FaultServer(_empty_first(all_items, empties=1)) as srv:
+        client = make_client(srv, service="KTO", cache=InMemoryResponseCache())
+        items, pages = fetch_all_pages(client, "areaBasedList2", {}, page_size=1000, cache_ttl_s=3600)
+        assert items == all_items and pages == 1
+        assert srv.request_count("areaBasedList2") == 2
+
+
+def test_an_empty_page_that_stays_empty_ends_the_crawl_with_a_transient_error():
+    from weather_flick_batch.core.apiclient import EMPTY_PAGE_RETRIES, IncompleteListingError, TransientApiError
+
+    all_items = [{"contentid": str(i)} for i in range(200)]
+    with FaultServer(_empty_first(all_items, empties=99)) as srv:
+        client = make_client(srv, service="KTO")
+        with pytest.raises(IncompleteListingError) as info:
+            fetch_all_pages(client, "areaBasedList2", {}, page_size=1000)
+        assert isinstance(info.value, TransientApiError)
+        assert "page 1 came back empty although totalCount is 200" in str(info.value)
+        assert srv.request_count("areaBasedList2") == 1 + EMPTY_PAGE_RETRIES

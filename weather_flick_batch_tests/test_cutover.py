@@ -139,3 +139,28 @@ def test_rollback_refuses_a_damaged_snapshot(live, tmp_path, capsys):
     assert cli.main(["cutover", "rollback", "--url", live, "--snapshot", str(dump)]) == 2
     assert "does not match the SHA-256" in capsys.readouterr().err
     assert public_stats(live) == before
+
+
+def test_adopting_a_table_with_duplicate_content_ids_fails_in_one_line_and_changes_nothing(live, capsys,
+                                                                                            monkeypatch):
+    seed_previous_batch(live)
+    engine = sa.create_engine(live)
+    with engine.begin() as conn:  # restaurants' key is (content_id, region_code): the same id twice
+        conn.execute(bm.restaurants.insert(), [{"content_id": "999002", "region_code": "2", "restaurant_name": "x"}])
+    engine.dispose()
+    before = public_stats(live)
+    # Without a schema of its own the batch refuses to start among the back end's tables.
+    monkeypatch.setenv("WEATHER_FLICK_WAREHOUSE_URL", live)
+    assert cli.main(["db", "upgrade"]) == 2
+    assert "need a schema of their own" in capsys.readouterr().err
+    engine = sa.create_engine(live)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{BATCH_SCHEMA}"')
+    engine.dispose()
+    batch_url = f"{live}?options=-csearch_path%3D{BATCH_SCHEMA}"
+    monkeypatch.setenv("WEATHER_FLICK_WAREHOUSE_URL", batch_url)
+    assert cli.main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "rolled back (nothing changed)" in err and "999002" in err
+    assert public_stats(live) == before
+    assert Warehouse(batch_url).current_revision() is None

@@ -88,6 +88,53 @@ def test_faults_are_retried_without_loss(kto, monkeypatch):
     pd.testing.assert_frame_equal(clean, _catalogue())
 
 
+def test_an_empty_first_page_is_asked_again_and_withdraws_nothing(kto, monkeypatch):
+    """Reproduced: a full sync whose first page came back with "items": "" (totalCount 43) withdrew
+    the whole province and reported success. Now the page is asked again, past the cache."""
+    _reference()
+    _sync("jeju", "full")
+    before = _catalogue()
+    real = kto.source
+
+    class FirstPageEmptyOnce:
+        empties = 0
+
+        def respond(self, operation, params):
+            payload = real.respond(operation, params)
+            if operation == "areaBasedList2" and self.empties == 0:
+                self.empties += 1
+                payload["response"]["body"]["items"] = ""
+            return payload
+
+    kto.source = FirstPageEmptyOnce()
+    _forget_cache(monkeypatch)
+    meta = _meta(_sync("jeju", "full"))
+    assert kto.source.empties == 1 and meta["withdrawn"] == 0
+    pd.testing.assert_frame_equal(before, _catalogue())
+
+
+def test_a_sync_that_would_withdraw_too_much_writes_nothing_unless_allowed(kto, monkeypatch):
+    _reference()
+    _sync("jeju", "full")
+    before = _catalogue()
+    jeju_ids = set(before["content_id"])
+    kto.source = TourApiSampleSource(now_kst().date(), withdrawn_ids=set(sorted(jeju_ids)[:10]))
+    _forget_cache(monkeypatch)
+    result = _sync("jeju", "full", raise_on_error=False)
+    assert not result.success
+    error = [e for e in result.all_events if e.is_step_failure][0].step_failure_data.error.message
+    assert f"would withdraw 10 of its {len(jeju_ids)} active destinations" in error
+    assert "allow_mass_withdrawal" in error and error.count("\n") <= 1
+    pd.testing.assert_frame_equal(before, _catalogue())  # nothing written
+    wh = Warehouse(settings.warehouse_url())
+    assert len(wh.read_table("tourist_attractions", {"region_code": "39"})) > 0
+
+    result = dg.materialize(
+        [d.catalogue], partition_key="jeju", resources=build_resources(),
+        run_config={"ops": {"destinations__catalogue": {"config": {"mode": "full", "allow_mass_withdrawal": True}}}})
+    assert result.success and _meta(result)["withdrawn"] == 10
+
+
 def test_incremental_and_full_converge_and_withdrawals_stay_inactive(kto, tmp_path, monkeypatch):
     _reference()
     _sync("seoul", "full")

@@ -50,3 +50,41 @@ def test_readme_scoring_section_matches_docs():
     doc = (ROOT / "docs" / "scoring.md").read_text()
     nested = "\n".join(("#" + line if line.startswith("#") else line) for line in doc.splitlines()).strip()
     assert section == nested, "README's scoring section is generated from docs/scoring.md: regenerate it"
+
+
+def test_every_numeric_setting_has_a_range():
+    numeric = {settings._parse_int, settings._parse_float, settings._parse_cap}
+    assert [s.name for s in settings.SETTINGS if s.parse in numeric and s.range is None] == []
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("WEATHER_FLICK_TOP_N", "0", "must be >= 1"),
+    ("WEATHER_FLICK_TOP_N", "-3", "must be >= 1"),
+    ("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", "0", "must be >= 1"),
+    ("WEATHER_FLICK_HTTP_TIMEOUT_S", "0", "must be > 0"),
+    ("WEATHER_FLICK_KMA_MAX_POINTS", "0", "or 'none' for no cap"),
+    ("WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE", "1.5", "must be between 0 and 1"),
+    ("WEATHER_FLICK_HEALTH_CPU_PCT_ERROR", "101", "must be between 0 and 100"),
+])
+def test_out_of_range_values_fail_at_load_in_one_line(name, value, message):
+    with pytest.raises(settings.SettingsError) as info:
+        settings.validate_all({name: value})
+    text = str(info.value)
+    assert text.startswith(f"{name}={value!r} is out of range") and message in text and "\n" not in text
+
+
+def test_boundary_values_are_accepted():
+    env = {"WEATHER_FLICK_TOP_N": "1", "WEATHER_FLICK_KMA_MAX_POINTS": "17", "WEATHER_FLICK_HTTP_BACKOFF_S": "0",
+           "WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE": "1"}
+    settings.validate_all(env)
+    assert settings.get("WEATHER_FLICK_KMA_MAX_POINTS", {"WEATHER_FLICK_KMA_MAX_POINTS": "none"}) is None
+
+
+def test_production_refuses_the_sample_sources_in_one_line():
+    with pytest.raises(settings.SettingsError) as info:
+        settings.validate_all({"WEATHER_FLICK_ENVIRONMENT": "production", "WEATHER_FLICK_KTO_MODE": "live"})
+    text = str(info.value)
+    assert "production refuses the offline sample sources" in text and "WEATHER_FLICK_KMA_MODE=live" in text
+    assert "WEATHER_FLICK_KTO_MODE=live" not in text  # only what is wrong is named
+    settings.validate_all({"WEATHER_FLICK_ENVIRONMENT": "production", "WEATHER_FLICK_KTO_MODE": "live",
+                           "WEATHER_FLICK_KMA_MODE": "live"})

@@ -216,13 +216,24 @@ def test_too_old_partition_in_live_mode_is_one_clear_line(live):
     assert live.request_count() == 0
 
 
-def test_points_cap_reports_what_it_left_out(monkeypatch):
-    monkeypatch.setenv("WEATHER_FLICK_KMA_MAX_POINTS", "5")
+@pytest.mark.parametrize("cap", ["0", "-5", "16"])
+def test_a_points_cap_below_the_provinces_is_refused_at_load(monkeypatch, cap):
+    """Reproduced: 0 emptied forecast_points and succeeded; -5 silently dropped five points."""
+    from weather_flick_batch.settings import SettingsError
+
+    monkeypatch.setenv("WEATHER_FLICK_KMA_MAX_POINTS", cap)
+    with pytest.raises(SettingsError, match=f"WEATHER_FLICK_KMA_MAX_POINTS='{cap}' is out of range: it must be >= 17"):
+        build_resources()
+
+
+@pytest.mark.parametrize("cap, rows", [("17", 17), ("none", 17)])
+def test_points_cap_keeps_every_province(monkeypatch, cap, rows):
+    monkeypatch.setenv("WEATHER_FLICK_KMA_MAX_POINTS", cap)
     result = dg.materialize([regions, w.forecast_points], resources=build_resources())
     meta = [e for e in result.get_asset_materialization_events()
             if e.asset_key == w.POINTS_KEY][0].materialization.metadata
-    assert meta["dagster/row_count"].value == 5
-    assert meta["left_out_by_cap"].value == 12
+    assert meta["dagster/row_count"].value == rows and meta["province_points"].value == 17
+    assert meta["left_out_by_cap"].value == 0
 
 
 def test_sample_mode_labels_everything_simulated():

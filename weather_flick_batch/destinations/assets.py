@@ -34,9 +34,14 @@ CACHE_TTL_S = 3600
 
 
 class CatalogueSyncConfig(dg.Config):
-    """'auto': incremental when the province was synced in the last 30 days, else a full crawl."""
+    """'auto': incremental when the province was synced in the last 30 days, else a full crawl.
+
+    ``allow_mass_withdrawal``: let a sync withdraw more than WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE of
+    the province (only when TourAPI really removed that much; a broken listing looks the same).
+    """
 
     mode: str = "auto"
+    allow_mass_withdrawal: bool = False
 
 
 def _source_label(simulated: bool) -> str:
@@ -153,6 +158,7 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
         outcome = sync_province(api, area_code, existing, config.mode, now, last_sync, cache_ttl_s=CACHE_TTL_S)
 
     state = outcome.state[TABLE_COLUMNS]
+    _guard_withdrawals(context.partition_key, existing, outcome.withdrawn, config.allow_mass_withdrawal)
     rejects = outcome.rejects.assign(
         region_code=area_code, content_id=outcome.rejects["content_id"].fillna("").astype(str),
         raw=[json.dumps(r, ensure_ascii=False, default=str) if not isinstance(r, str) else r
@@ -224,6 +230,22 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
                                                                     "sigungu_code", "latitude", "longitude"]])),
         },
         check_results=checks,
+    )
+
+
+def _guard_withdrawals(province: str, existing, withdrawn: int, allowed: bool) -> None:
+    """Refuse, before anything is written, a sync that would withdraw too much of a province."""
+    from weather_flick_batch import settings
+
+    share = settings.get("WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE")
+    active = int(existing["is_active"].astype(bool).sum()) if len(existing) else 0
+    if allowed or not active or withdrawn <= share * active:
+        return
+    raise dg.Failure(
+        f"the sync of {province} would withdraw {withdrawn} of its {active} active destinations "
+        f"({withdrawn / active:.0%}), more than WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE={share:g}: nothing was "
+        "written. If TourAPI really removed them, re-run with run config allow_mass_withdrawal: true",
+        allow_retries=False,
     )
 
 

@@ -10,6 +10,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _type_name(type_: sa.types.TypeEngine) -> str:
+    """The column's type as PostgreSQL (production) spells it: uuid, jsonb, timestamp with time zone."""
+    from sqlalchemy.dialects import postgresql
+
+    try:
+        return str(type_.compile(dialect=postgresql.dialect())).lower()
+    except Exception:  # noqa: BLE001 - a type PostgreSQL cannot render: its generic name
+        return str(type_.impl if hasattr(type_, "impl") else type_).lower()
+
+
 def column_schema(table: sa.Table):
     """A dagster TableSchema for a warehouse table (imported lazily: this module stays light)."""
     import dagster as dg
@@ -18,7 +28,7 @@ def column_schema(table: sa.Table):
         columns=[
             dg.TableColumn(
                 name=c.name,
-                type=str(c.type.impl if hasattr(c.type, "impl") else c.type).lower(),
+                type=_type_name(c.type),
                 description=c.comment,
                 constraints=dg.TableColumnConstraints(nullable=c.nullable, unique=bool(c.primary_key or c.unique)),
             )

@@ -213,14 +213,37 @@ class Warehouse:
         from alembic import command
 
         cfg = _alembic_config()
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-            if revision == "head":
-                # The back end's tables in the configured service schema: created, or adopted where
-                # they exist (service_tables.adopt), in the same transaction as the migrations.
-                self.service_actions = service_tables.adopt(conn, self.service_schema)
+        if self.dialect == "postgresql" and self.current_revision() is None:
+            self._refuse_the_back_ends_schema()
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                cfg.attributes["service_schema"] = self.service_schema
+                command.upgrade(cfg, revision)
+                if revision == "head":
+                    # The back end's tables in the configured service schema: created, or adopted where
+                    # they exist (service_tables.adopt), in the same transaction as the migrations.
+                    self.service_actions = [*cfg.attributes.get("service_actions", []),
+                                            *service_tables.adopt(conn, self.service_schema)]
+        except sa.exc.OperationalError as exc:
+            raise WarehouseError(f"cannot reach the warehouse at {self.display_url}: {_first_line(exc)}") from None
+        except sa.exc.DBAPIError as exc:
+            # e.g. duplicate content_ids in a table to adopt, or a role without the rights to alter it
+            detail = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_detail", None)
+            raise WarehouseError(f"upgrading {self.display_url} failed and was rolled back (nothing changed): "
+                                 f"{_first_line(exc)}" + (f" ({detail})" if detail else "")) from None
         self._schema_checked = False
+
+    def _refuse_the_back_ends_schema(self) -> None:
+        """A new warehouse whose own schema already holds the back end's ``regions`` would put the
+        batch's tables among the back end's (and its first migration would collide with them)."""
+        with self.engine.connect() as conn:
+            own = conn.exec_driver_sql("SELECT current_schema()").scalar()
+            taken = own is not None and sa.inspect(conn).has_table("regions", schema=own)
+        if taken:
+            raise WarehouseError(
+                f"schema {own!r} of {self.display_url} already holds the back end's tables: the batch's own "
+                "tables need a schema of their own (the role's search_path; docs/migration.md, 'Two schemas')")
 
     def downgrade(self, revision: str) -> None:
         from alembic import command

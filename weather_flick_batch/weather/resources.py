@@ -15,7 +15,7 @@ class KmaResource(dg.ConfigurableResource):
     key_param: str = "serviceKey"
     api_keys: Optional[str] = None
     timeout_s: float = 10.0
-    max_points: int = 300
+    max_points: Optional[int] = 300  # None: no cap (WEATHER_FLICK_KMA_MAX_POINTS=none)
     max_concurrency: int = 4
     max_attempts: int = 4
     backoff_s: float = 0.5

@@ -9,8 +9,8 @@ end's tables exactly as its models declare them (``service_tables.py``), in the 
 (``WEATHER_FLICK_SERVICE_SCHEMA`` on PostgreSQL). The batch's own region catalogue becomes
 ``province_catalogue`` so that ``regions`` is the back end's.
 
-The tables are created or adopted per service schema by ``service_tables.adopt`` (run by
-``db upgrade`` after the migrations): a table that already exists (made by the back end's migrations
+The tables are created or adopted per service schema by ``service_tables.adopt`` (here, and by
+``db upgrade`` after every upgrade): a table that already exists (made by the back end's migrations
 or left by the previous batch) is adopted, not recreated. ``service_table_origin`` records what was
 created and what was adopted, so a downgrade drops only what the batch created.
 """
@@ -18,8 +18,9 @@ created and what was adopted, so a downgrade drops only what the batch created.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
+from weather_flick_batch.warehouse import service_tables
 from weather_flick_batch.warehouse.types import AwareDateTime
 
 revision = '0006'
@@ -59,8 +60,12 @@ def upgrade() -> None:
         sa.Column("recorded_at", AwareDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("schema_name", "table_name"),
     )
-    # The tables themselves are created or adopted by service_tables.adopt, which `db upgrade` runs
-    # after the migrations for the configured service schema (and again whenever that changes).
+    # The back end's tables in the configured service schema, created or adopted. `db upgrade`
+    # (Warehouse.upgrade) hands the schema in and runs the same idempotent step again after every
+    # upgrade, so a change of WEATHER_FLICK_SERVICE_SCHEMA (shadow -> public) is applied too.
+    if "service_schema" in context.config.attributes:
+        context.config.attributes["service_actions"] = service_tables.adopt(
+            bind, context.config.attributes["service_schema"])
 
 
 def downgrade() -> None:
