@@ -135,6 +135,28 @@ def test_a_sync_that_would_withdraw_too_much_writes_nothing_unless_allowed(kto, 
     assert result.success and _meta(result)["withdrawn"] == 10
 
 
+def test_a_catalogue_failing_a_blocking_check_is_not_published(kto, monkeypatch):
+    """Write-audit-publish: the checks run on the new rows before the transaction that publishes them."""
+    _reference()
+    _sync("jeju", "full")
+    before = _catalogue()
+    wh = Warehouse(settings.warehouse_url())
+    published = wh.read_table("tourist_attractions", {"region_code": "39"}).sort_values("content_id")
+    today = now_kst().date()
+    stray = dict(TourApiSampleSource(today).respond(
+        "areaBasedList2", {"areaCode": "39", "numOfRows": "1", "pageNo": "1"})["response"]["body"]["items"]["item"][0])
+    stray.update(contentid="8800009", sigungucode="99", title="알 수 없는 구역의 명소")
+    kto.source = TourApiSampleSource(today, extra_items=[stray])
+    _forget_cache(monkeypatch)
+    result = _sync("jeju", "full", raise_on_error=False)
+    assert not result.success
+    error = [e for e in result.all_events if e.is_step_failure][0].step_failure_data.error.message
+    assert "was not published" in error and "catalogue_known_region: 1 unknown districts" in error
+    pd.testing.assert_frame_equal(before, _catalogue())
+    after = wh.read_table("tourist_attractions", {"region_code": "39"}).sort_values("content_id")
+    pd.testing.assert_frame_equal(published.reset_index(drop=True), after.reset_index(drop=True))
+
+
 def test_incremental_and_full_converge_and_withdrawals_stay_inactive(kto, tmp_path, monkeypatch):
     _reference()
     _sync("seoul", "full")

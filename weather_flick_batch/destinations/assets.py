@@ -188,9 +188,6 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
         writes.append((schema.destination_rejects, rejects, {"region_code": area_code}, None))
     else:
         writes.append((schema.destination_rejects, rejects, None, ["region_code", "content_id", "reason"]))
-    with permanent_write_errors():
-        results = wh.replace_many(writes, run_id=context.run.run_id)
-
     known_districts = wh.read_table(schema.districts, {"region_code": area_code})["sigungu_code"]
     active = state[state["is_active"]]
     required = active[["title", "content_type_id", "latitude", "longitude"]].isna().any(axis=1) | (
@@ -212,6 +209,18 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
                                                                            wrong_region.any())
             else f"{int(unknown_district.sum())} unknown districts, {int(wrong_region.sum())} wrong regions")),
     ]
+    # Audit before publishing: the back end's tables change in this transaction, so a blocking check
+    # that fails must stop the write, not follow it (the service would already read the bad rows).
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        raise dg.Failure(
+            description=f"destinations/catalogue[{context.partition_key}] was not published (the catalogue and the "
+                        "back end's tables keep their previous rows): "
+                        + "; ".join(f"{c.check_name}: {c.description}" for c in failed),
+            metadata={c.check_name: c.description for c in failed}, allow_retries=False)
+    with permanent_write_errors():
+        results = wh.replace_many(writes, run_id=context.run.run_id)
+
     by_type = active.groupby("content_type_id").size().to_dict()
     return dg.MaterializeResult(
         metadata={
