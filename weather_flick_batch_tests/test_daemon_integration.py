@@ -209,16 +209,16 @@ def runs_by_label(instance: dg.DagsterInstance) -> dict[str, dg.RunRecord]:
 
 
 def warehouse_counts(url: str) -> tuple[int, int, list[str]]:
-    """(rows in regions, distinct region codes, run ids of the audited writes to regions)."""
+    """(rows in province_catalogue, distinct region codes, run ids of its audited writes)."""
     from weather_flick_batch.warehouse.warehouse import Warehouse
 
     wh = Warehouse(url)
     try:
         with wh.engine.connect() as conn:
             rows, distinct = conn.exec_driver_sql(
-                "SELECT count(*), count(DISTINCT region_code) FROM regions").one()
+                "SELECT count(*), count(DISTINCT region_code) FROM province_catalogue").one()
             writes = [r[0] for r in conn.exec_driver_sql(
-                "SELECT run_id FROM load_audit WHERE table_name = 'regions' ORDER BY id")]
+                "SELECT run_id FROM load_audit WHERE table_name = 'province_catalogue' ORDER BY id")]
     finally:
         wh.dispose()
     return rows, distinct, writes

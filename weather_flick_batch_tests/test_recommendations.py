@@ -94,7 +94,7 @@ def _top_n_oracle(scores: pd.DataFrame, titles: dict, n: int) -> pd.DataFrame:
         out.append(frame)
     top = pd.concat(out).assign(title=lambda f: f["content_id"].map(titles))
     return top[["region_code", "sigungu_code", "forecast_date", "content_type_id", "rank", "level", "content_id",
-                "title", "score", "grade"]]
+                "title", "score", "grade", "simulated"]]
 
 
 def test_top_n_is_ranked_in_the_database_like_the_plain_rule(warehouse):

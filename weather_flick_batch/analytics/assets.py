@@ -27,8 +27,28 @@ def _analytics_asset(name: str, table, deps: list, description: str, check_name:
     )
 
 
+def _simulated(wh, *sources) -> bool:
+    """Whether any row the analytics read came from the offline sample sources."""
+    import sqlalchemy as sa
+
+    with wh.engine.connect() as conn:
+        return any(bool(conn.execute(sa.select(sa.exists().where(t.c.simulated.is_(True)))).scalar())
+                   for t in sources)
+
+
+# The tables each analytics table is computed from (the flag follows them).
+_SOURCES = {
+    "analytics_region_weather": ("weather_daily_outlook",),
+    "analytics_score_distribution": ("destination_weather_scores",),
+    "analytics_festival_weather": ("destination_weather_scores", "festival_events"),
+    "analytics_forecast_verification": ("weather_short_range", "weather_nowcast"),
+}
+
+
 def _write(context, warehouse: WarehouseResource, table, frame):
-    frame = frame.assign(as_of=now_kst())
+    wh = warehouse.get()
+    simulated = _simulated(wh, *(schema.metadata.tables[name] for name in _SOURCES[table.name]))
+    frame = frame.assign(as_of=now_kst(), simulated=simulated)
     with permanent_write_errors():
         return warehouse.get().replace_rows(table, frame, run_id=context.run.run_id)
 

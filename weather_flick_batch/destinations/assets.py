@@ -424,7 +424,7 @@ def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     active = wh.read_table(schema.destinations, {"is_active": True},
                            columns=["content_id", "content_type_id", "title", "addr1", "latitude", "longitude",
                                     "region_code", "sigungu_code", "tel", "image_url", "thumbnail_url", "cat1",
-                                    "cat2", "cat3", "is_active", "first_seen_at"])
+                                    "cat2", "cat3", "is_active", "first_seen_at", "simulated"])
     frame = pet_tour_rows(items, active, now)
     with permanent_write_errors():
         write = wh.replace_rows(schema.pet_tour_info, frame, run_id=context.run.run_id)

@@ -14,6 +14,8 @@ in one transaction. Rules, each from shared/reference/backend-contract.md:
   model has a name for it (``category_name``, ``accommodation_type``, ``shop_type``...) the Korean
   label of that code is used.
 * Values the batch has no source for are NULL (never invented): homepage, overview, amenities.
+* ``processing_status`` says where a row came from: ``processed`` (TourAPI) or ``simulated`` (the
+  offline sample catalogue of embedded mode).
 """
 
 from __future__ import annotations
@@ -98,11 +100,21 @@ def _base(active: pd.DataFrame) -> dict[str, pd.Series]:
         "first_image_small": _text(active["thumbnail_url"]),
         "createdtime": _tourapi_time(active["created_time"]),
         "modifiedtime": _tourapi_time(active["modified_time"]),
-        "processing_status": pd.Series("processed", index=active.index, dtype=object),
+        "processing_status": _status(active),
         "created_at": active["first_seen_at"],
         "updated_at": active["last_synced_at"],
         "last_sync_at": active["last_synced_at"],
     }
+
+
+#: ``processing_status`` of rows from the offline sample sources (the back end's own column for it:
+#: its models leave no room for a ``simulated`` flag, and its migrations would drop one).
+SIMULATED_STATUS = "simulated"
+
+
+def _status(rows: pd.DataFrame) -> pd.Series:
+    flags = rows["simulated"].astype(bool) if "simulated" in rows else pd.Series(False, index=rows.index)
+    return pd.Series(["simulated" if f else "processed" for f in flags], index=rows.index, dtype=object)
 
 
 def _frame(columns: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
@@ -276,7 +288,8 @@ def pet_tour_rows(items: list[Mapping[str, Any]], destinations: pd.DataFrame, no
             "first_image": d["image_url"], "first_image2": d["thumbnail_url"],
             "cat1": d["cat1"], "cat2": d["cat2"], "cat3": d["cat3"],
             "pet_acpt_abl": str(item.get("acmpyTypeCd") or "").strip() or None,
-            "pet_info": pet_info_text(item), "processing_status": "processed",
+            "pet_info": pet_info_text(item),
+            "processing_status": SIMULATED_STATUS if bool(d.get("simulated", False)) else "processed",
             "created_at": d["first_seen_at"], "updated_at": now, "last_sync_at": now,
         })
     columns = ["id", "content_id", "content_type_id", "title", "address", "latitude", "longitude", "area_code",

@@ -174,7 +174,7 @@ def top_n_query(n: int) -> sa.Select:
     content_id, so only the top rows travel, not the 500,000 scores of a nationwide refresh. The
     ranking sorts only the narrow key columns; grade, reasons and title are joined to the top rows.
     Columns: region_code, sigungu_code, forecast_date, content_type_id, rank, level, content_id, title,
-    score, grade, reasons.
+    score, grade, reasons, simulated.
     """
     scores, destinations = schema.destination_weather_scores, schema.destinations
     levels = []
@@ -194,7 +194,7 @@ def top_n_query(n: int) -> sa.Select:
     return (
         sa.select(ranked.c.region_code, ranked.c.sigungu_code, ranked.c.forecast_date, ranked.c.content_type_id,
                   ranked.c.rank, ranked.c.level, ranked.c.content_id, destinations.c.title, detail.c.score,
-                  detail.c.grade, detail.c.reasons)
+                  detail.c.grade, detail.c.reasons, detail.c.simulated)
         .select_from(ranked)
         .join(detail, sa.and_(detail.c.content_id == ranked.c.content_id,
                               detail.c.forecast_date == ranked.c.forecast_date))

@@ -317,6 +317,8 @@ regional_recommendations = sa.Table(
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("grade", sa.String(20), nullable=False),
     sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="true when computed from the offline sample sources"),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -336,6 +338,8 @@ analytics_region_weather = sa.Table(
     sa.Column("precip_mean_mm", sa.Float),
     sa.Column("wind_max_ms", sa.Float),
     sa.Column("cloud_mean_pct", sa.Float),
+    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="true when computed from the offline sample sources"),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -352,6 +356,8 @@ analytics_score_distribution = sa.Table(
     sa.Column("share_good_or_better", sa.Float, nullable=False),
     sa.Column("day_rank", sa.Integer, nullable=False, comment="1 = the region's best day in the horizon"),
     sa.Column("is_best_day", sa.Boolean, nullable=False),
+    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="true when computed from the offline sample sources"),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -366,6 +372,8 @@ analytics_festival_weather = sa.Table(
     sa.Column("grade", sa.String(20), nullable=False),
     sa.Column("reasons", sa.Text, nullable=False),
     sa.Column("poor_weather", sa.Boolean, nullable=False),
+    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="true when computed from the offline sample sources"),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -379,6 +387,8 @@ analytics_forecast_verification = sa.Table(
     sa.Column("rain_accuracy", sa.Float, nullable=False),
     sa.Column("rain_hit_rate", sa.Float, comment="NULL when no rain was observed"),
     sa.Column("observed_rain_hours", sa.Integer, nullable=False),
+    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
+              comment="true when computed from the offline sample sources"),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
