@@ -196,6 +196,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_REDIS_URL", None,
             "Redis URL for the API response cache and alert rate limits, e.g. redis://127.0.0.1:6379/0. "
             "Optional in embedded mode (an in-process cache is used).", _parse_url, group="redis"),
+    Setting("WEATHER_FLICK_REDIS_TIMEOUT_S", "0.5",
+            "Connect and read timeout of Redis calls, in seconds: it answers in milliseconds, and a stalled one "
+            "must not hold every cache read.", _parse_float, group="redis"),
+    Setting("WEATHER_FLICK_BREAKER_FAILURES", "3",
+            "Consecutive failures after which an optional service (the Redis cache) is bypassed.",
+            _parse_int, group="redis"),
+    Setting("WEATHER_FLICK_BREAKER_COOL_OFF_S", "60",
+            "How long a failing optional service is bypassed before one call tries it again, in seconds.",
+            _parse_float, group="redis"),
     Setting("WEATHER_FLICK_S3_BUCKET", None,
             "S3 bucket for raw API archives and backups. Empty: local directories in WEATHER_FLICK_HOME.",
             group="s3"),
@@ -407,6 +416,9 @@ RANGES: dict[str, Range] = {
     "WEATHER_FLICK_KMA_MAX_CONCURRENCY": _AT_LEAST_1,
     "WEATHER_FLICK_RAW_RETENTION_DAYS": _AT_LEAST_1,
     "WEATHER_FLICK_HTTP_TIMEOUT_S": _POSITIVE,
+    "WEATHER_FLICK_REDIS_TIMEOUT_S": _POSITIVE,
+    "WEATHER_FLICK_BREAKER_FAILURES": _AT_LEAST_1,
+    "WEATHER_FLICK_BREAKER_COOL_OFF_S": _POSITIVE,
     "WEATHER_FLICK_HTTP_MAX_ATTEMPTS": _AT_LEAST_1,
     "WEATHER_FLICK_HTTP_BACKOFF_S": _NOT_NEGATIVE,
     "WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE": _NOT_NEGATIVE,
@@ -422,7 +434,8 @@ RANGES: dict[str, Range] = {
     **{f"WEATHER_FLICK_HEALTH_{m}_PCT_{lvl}": _PERCENT for m in ("CPU", "MEMORY", "DISK") for lvl in ("WARN", "ERROR")},
     **{f"WEATHER_FLICK_HEALTH_{m}_RATIO_{lvl}": _FRACTION for m in ("DB_CONNECTIONS", "REDIS_MEMORY")
        for lvl in ("WARN", "ERROR")},
-    **{f"WEATHER_FLICK_HEALTH_{m}_LATENCY_S_{lvl}": _POSITIVE for m in ("API", "WAREHOUSE") for lvl in ("WARN", "ERROR")},
+    **{f"WEATHER_FLICK_HEALTH_{m}_LATENCY_S_{lvl}": _NOT_NEGATIVE for m in ("API", "WAREHOUSE")
+       for lvl in ("WARN", "ERROR")},
     "WEATHER_FLICK_HEALTH_RUN_SUCCESS_RATE_WARN": _FRACTION,
     "WEATHER_FLICK_HEALTH_RUN_SUCCESS_RATE_ERROR": _FRACTION,
     "WEATHER_FLICK_HEALTH_QUEUE_DEPTH_WARN": _NOT_NEGATIVE,

@@ -49,6 +49,9 @@ def _fresh_memory_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     from weather_flick_batch.resources import api
 
     monkeypatch.setattr(api, "_MEMORY_CACHE", InMemoryResponseCache())
+    from weather_flick_batch.core.breaker import reset_breakers
+
+    reset_breakers()  # breakers are process-wide too: no test inherits another's open breaker
 
 
 def free_port() -> int:

@@ -345,11 +345,18 @@ def cache_key(
 class RedisResponseCache:
     """:class:`ResponseCache` on a redis-py client (shared between runs and workers)."""
 
-    def __init__(self, redis_client: Any, prefix: str = "wfb:api:") -> None:
+    def __init__(self, redis_client: Any, prefix: str = "wfb:api:", breaker: Any = None) -> None:
         self._redis = redis_client
         self._prefix = prefix
+        # A core.breaker.CircuitBreaker: a stalled Redis is bypassed after a few failures, not waited on.
+        self._breaker = breaker
 
     def get(self, key: str) -> bytes | None:
+        if self._breaker is not None:
+            return self._breaker.call(self._get, key, default=None)
+        return self._get(key)
+
+    def _get(self, key: str) -> bytes | None:
         value = self._redis.get(self._prefix + key)
         if value is None:
             return None
@@ -359,6 +366,12 @@ class RedisResponseCache:
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         if ttl_s <= 0:
             return
+        if self._breaker is not None:
+            self._breaker.call(self._set, key, value, ttl_s)
+            return
+        self._set(key, value, ttl_s)
+
+    def _set(self, key: str, value: bytes, ttl_s: int) -> None:
         self._redis.set(self._prefix + key, value, ex=int(ttl_s))
 
 

@@ -39,7 +39,8 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             url=settings.warehouse_url(env),
             password=_secret("WEATHER_FLICK_WAREHOUSE_PASSWORD", env),
         ),
-        "redis": RedisResource(url=settings.get("WEATHER_FLICK_REDIS_URL", env)),
+        "redis": RedisResource(url=settings.get("WEATHER_FLICK_REDIS_URL", env),
+                               socket_timeout_s=settings.get("WEATHER_FLICK_REDIS_TIMEOUT_S", env)),
         "s3": S3StorageResource(**s3_kwargs),
         "kto": KtoResource(
             mode=settings.get("WEATHER_FLICK_KTO_MODE", env),

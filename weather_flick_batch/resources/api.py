@@ -19,9 +19,27 @@ _MEMORY_CACHE = InMemoryResponseCache()
 RAW_PREFIX = "raw"
 
 
+def _warn_in_event_log(message: str) -> None:
+    import dagster as dg
+
+    dg.get_dagster_logger().warning(message)  # inside a step: the step's event log
+
+
 def response_cache(redis_resource) -> ResponseCache:
+    """The Redis cache behind a circuit breaker (a stalled Redis is bypassed, not waited on), or
+    the process-wide in-memory cache without Redis."""
+    from sqlalchemy.engine import make_url
+
+    from weather_flick_batch.core.breaker import breaker_for
+
     client = redis_resource.get_client()
-    return RedisResponseCache(client) if client is not None else _MEMORY_CACHE
+    if client is None:
+        return _MEMORY_CACHE
+    url = make_url(str(redis_resource.url))  # parses redis:// like any URL; only host and port are shown
+    breaker = breaker_for(f"Redis response cache at {url.host}:{url.port or 6379}",
+                          failures=settings.get("WEATHER_FLICK_BREAKER_FAILURES"),
+                          cool_off_s=settings.get("WEATHER_FLICK_BREAKER_COOL_OFF_S"), warn=_warn_in_event_log)
+    return RedisResponseCache(client, breaker=breaker)
 
 
 def raw_archive(s3_resource) -> RawArchive:
