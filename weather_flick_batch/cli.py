@@ -61,7 +61,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "Browse it: make dev, then open http://127.0.0.1:3000"
     )
     print(summary(result, where))
-    return 0 if result.success and not result.failed_error_checks else 1
+    return 0 if result.success and not result.failed_gating_checks else 1
 
 
 def _s3_storage():

@@ -358,3 +358,22 @@ def test_probes_import_no_dagster() -> None:
             "weather_flick_batch.health.alerts; print('dagster' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("previous", "expected"), [(None, "warn"), (50.0, "warn"), (90.0, "warn"), (97.0, "error")])
+def test_a_busy_cpu_is_an_error_only_when_it_stays_saturated(previous, expected) -> None:
+    from weather_flick_batch.health.probes import sustained_cpu
+
+    cpu = by_name(probe_system(Thresholds(), _fake_psutil(95.0)))["cpu"]
+    assert cpu.status == "error"  # graded alone
+    result = sustained_cpu(cpu, previous, Thresholds().cpu_pct_error)
+    assert result.status == expected
+    assert ("sustained" in result.message) == (expected == "error")
+
+
+def test_sustained_cpu_leaves_everything_else_alone() -> None:
+    from weather_flick_batch.health.probes import sustained_cpu
+
+    results = by_name(probe_system(Thresholds(), _fake_psutil(85.0)))
+    assert sustained_cpu(results["cpu"], None, 90) is results["cpu"]  # a warning stays a warning
+    assert sustained_cpu(results["memory"], None, 0) is results["memory"]

@@ -34,6 +34,7 @@ from weather_flick_batch.health.probes import (
     Status,
     Thresholds,
     probe_http_api,
+    sustained_cpu,
     probe_redis,
     probe_runs,
     probe_system,
@@ -259,6 +260,18 @@ class WindowCpu:
         return getattr(self._ps, name)
 
 
+def previous_cpu_pct(instance: dg.DagsterInstance) -> float | None:
+    """CPU use (%) the newest health materialization recorded, if any."""
+    try:
+        records = instance.fetch_materializations(HEALTH_KEY, limit=1).records
+    except Exception:  # noqa: BLE001 - no history: nothing sustained yet
+        return None
+    if not records or records[0].asset_materialization is None:
+        return None
+    value = getattr(records[0].asset_materialization.metadata.get("cpu_pct"), "value", None)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
 def previous_cpu_counters(instance: dg.DagsterInstance) -> tuple[dict[str, float] | None, float | None]:
     """The CPU counters of the newest health materialization and the seconds since it."""
     try:
@@ -403,6 +416,8 @@ def platform_health(context: dg.AssetExecutionContext, health: HealthResource, w
     kto_results, kto_simulated = run_kto_probe(kto, thresholds)
     cpu = WindowCpu(*previous_cpu_counters(context.instance))
     system = probe_system(thresholds, cpu, disk_path=health.resolved_disk_path(), cpu_interval_s=health.cpu_interval_s)
+    previous_pct = previous_cpu_pct(context.instance)
+    system = [sustained_cpu(r, previous_pct, thresholds.cpu_pct_error) for r in system]
     if cpu.window_s is not None:
         system = [replace(r, message=f"{r.message}; averaged over the last {cpu.window_s:.0f} s")
                   if r.name == "cpu" and r.value is not None else r for r in system]

@@ -24,7 +24,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Literal
 
@@ -45,6 +45,7 @@ __all__ = [
     "probe_warehouse",
     "probe_redis",
     "probe_http_api",
+    "sustained_cpu",
     "probe_runs",
 ]
 
@@ -335,6 +336,19 @@ def probe_system(
         results.append(ProbeResult("disk", "error", None, "%",
                                    f"Disk use of {disk_path} not measured: {_failure_text(exc, _identity)}"))
     return results
+
+
+def sustained_cpu(result: ProbeResult, previous_pct: float | None, error_threshold: float) -> ProbeResult:
+    """A busy CPU is an error only when it stays saturated: above the error threshold on this health
+    run and on the one before. The first saturated reading is a warning (a batch run pegs a small
+    host by design; that is load, not trouble)."""
+    if result.name != "cpu" or result.status != "error" or result.value is None:
+        return result
+    if previous_pct is not None and previous_pct > error_threshold:
+        return replace(result, message=f"{result.message}; the previous health run saw {previous_pct:.0f} % too: "
+                                       "sustained")
+    return replace(result, status="warn", message=f"{result.message}; a first saturated reading is a warning "
+                                                  "(an error if the next health run is saturated too)")
 
 
 def probe_warehouse(
