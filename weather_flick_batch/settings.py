@@ -178,6 +178,10 @@ SETTINGS: tuple[Setting, ...] = (
             "A destination sync that would withdraw more than this share of a province's active destinations "
             "writes nothing and fails (a broken listing looks like mass withdrawal); run config "
             "allow_mass_withdrawal: true lets a real one through.", _parse_float, group="platform"),
+    Setting("WEATHER_FLICK_PUBLISH_MAX_ROW_DROP", "0.5",
+            "A derived table (forecast points, outlook, scores, top lists, analytics) that would shrink by more than "
+            "this share against its previous publication is not published: the write rolls back and the asset "
+            "fails. 1 turns the gate off.", _parse_float, group="platform"),
     Setting("WEATHER_FLICK_UI_BASE_URL", "http://127.0.0.1:3000",
             "Base URL of the Dagster UI, used for links in alerts.", _parse_url, group="platform"),
     # -- warehouse
@@ -412,6 +416,7 @@ RANGES: dict[str, Range] = {
     "WEATHER_FLICK_STEP_RETRY_DELAY_S": _NOT_NEGATIVE,
     "WEATHER_FLICK_TOP_N": _AT_LEAST_1,
     "WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE": _FRACTION,
+    "WEATHER_FLICK_PUBLISH_MAX_ROW_DROP": _FRACTION,
     "WEATHER_FLICK_KMA_MAX_POINTS": Range(_PROVINCE_POINTS, note="(one point per province), or 'none' for no cap"),
     "WEATHER_FLICK_KMA_MAX_CONCURRENCY": _AT_LEAST_1,
     "WEATHER_FLICK_RAW_RETENTION_DAYS": _NOT_NEGATIVE,  # 0: as soon as the job runs (the keep counts still hold)

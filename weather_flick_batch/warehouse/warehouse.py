@@ -46,6 +46,18 @@ class SchemaOutdatedError(WarehouseError):
     pass
 
 
+#: Derived tables readers see, gated at publication: a replace that would shrink one by more than
+#: WEATHER_FLICK_PUBLISH_MAX_ROW_DROP against its previous publication is rolled back (a broken
+#: upstream or a bad setting looks like this; the real world rarely does). Partitioned raw tables
+#: and the catalogue (its own withdrawal guard) are not gated here.
+GATED_TABLES = frozenset({
+    "forecast_points", "weather_daily_outlook", "destination_weather_scores", "regional_recommendations",
+    "analytics_region_weather", "analytics_score_distribution", "analytics_forecast_verification",
+})
+#: Below this many rows a table is too small for a share to mean anything (a festival list).
+GATE_MIN_ROWS = 100
+
+
 class WarehouseWriteError(WarehouseError):
     """A write was rejected by the database; the transaction rolled back, earlier rows are intact.
 
@@ -82,6 +94,10 @@ def _write_errors(table: str):
                 f"writing {table} failed and was rolled back (earlier rows kept): {_first_line(exc)}", transient
             ) from exc
         raise
+
+
+class PublishGateError(WarehouseWriteError):
+    """A replace that would shrink a gated table too much: rolled back, the published rows kept."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +361,7 @@ class Warehouse:
             deleted = self._delete_where(conn, tbl, where)
             insert = tbl.insert().from_select([c.name for c in select.selected_columns], select)
             written = conn.execute(insert).rowcount or 0
+            self._gate(tbl.name, deleted, written)
             self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
 
@@ -360,6 +377,7 @@ class Warehouse:
                 db_frame = frame if converted else self._to_db_frame(tbl, frame)
                 self._bulk_insert(conn, self.sql_name(tbl), db_frame)
                 written += len(db_frame)
+            self._gate(tbl.name, deleted, written)
             self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
 
@@ -401,6 +419,19 @@ class Warehouse:
                 if params:
                     conn.execute(statement, list(params))
         return results
+
+    def _gate(self, table: str, before: int, after: int) -> None:
+        """Raise (inside the transaction, so it rolls back) when a gated table would shrink too much."""
+        if table not in GATED_TABLES or before < GATE_MIN_ROWS:
+            return
+        from weather_flick_batch import settings
+
+        max_drop = settings.get("WEATHER_FLICK_PUBLISH_MAX_ROW_DROP")
+        if after < before * (1 - max_drop):
+            raise PublishGateError(
+                f"{table} would fall from {before:,} to {after:,} rows ({1 - after / before:.0%} fewer) against its "
+                f"previous publication, more than WEATHER_FLICK_PUBLISH_MAX_ROW_DROP={max_drop:g}: rolled back, "
+                "the published table is unchanged")
 
     @staticmethod
     def _delete_where(conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:

@@ -136,7 +136,8 @@ def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     cells = destination_cells(wh)
     result = build_forecast_points(regions, cells, max_points=kma.max_points)
     frame = result.points.assign(updated_at=now_kst())
-    write = wh.replace_rows(schema.forecast_points, frame, run_id=context.run.run_id)
+    with permanent_write_errors():
+        write = wh.replace_rows(schema.forecast_points, frame, run_id=context.run.run_id)
     meta: dict[str, Any] = {
         "dagster/row_count": len(frame),
         **write.as_metadata(),
@@ -429,7 +430,8 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     outlook["as_of"] = now
     outlook["simulated"] = simulated
     outlook["loaded_at"] = now
-    write = wh.replace_rows(schema.weather_daily_outlook, outlook, run_id=context.run.run_id)
+    with permanent_write_errors():
+        write = wh.replace_rows(schema.weather_daily_outlook, outlook, run_id=context.run.run_id)
 
     expected_rows = len(points) * OUTLOOK_HORIZON_DAYS
     coverage = outlook.groupby("point_id")["forecast_date"].nunique()

@@ -1,0 +1,97 @@
+"""Publish only what passed: a derived table that would shrink too much is rolled back, unchanged.
+
+One pipeline run on embedded defaults, then each family's input is broken the way a broken upstream
+or a bad setting breaks it, and the family's asset is materialized again: it must fail with one line
+saying why, and the published table must be byte for byte what it was (content checksums).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from weather_flick_batch import settings
+from weather_flick_batch.analytics import assets as analytics
+from weather_flick_batch.definitions import build_definitions
+from weather_flick_batch.maintenance import backup as bk
+from weather_flick_batch.pipeline import run_pipeline
+from weather_flick_batch.recommendations import assets as recommendations
+from weather_flick_batch.resources import build_resources
+from weather_flick_batch.warehouse import schema
+from weather_flick_batch.warehouse.warehouse import GATE_MIN_ROWS, PublishGateError, Warehouse
+from weather_flick_batch.weather import assets as weather
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """The whole graph once; the module's tests then break one input each (in their own order)."""
+    home = tmp_path_factory.mktemp("gate")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WEATHER_FLICK_HOME", str(home / "wf"))
+        mp.setenv("DAGSTER_HOME", str(home))
+        mp.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_WARN", "100")
+        mp.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_ERROR", "100")
+        with dg.DagsterInstance.ephemeral() as instance:
+            assert run_pipeline(build_definitions(), instance).success
+        yield str(home / "wf")
+
+
+@pytest.fixture
+def warehouse(published, monkeypatch):
+    monkeypatch.setenv("WEATHER_FLICK_HOME", published)
+    wh = Warehouse(settings.warehouse_url())
+    yield wh
+    wh.dispose()
+
+
+def _refused(asset, table: str, wh: Warehouse) -> str:
+    before = bk.table_stats(settings.warehouse_url())[table]
+    assert before.row_count >= GATE_MIN_ROWS
+    result = dg.materialize([asset], resources=build_resources(), raise_on_error=False)
+    assert not result.success
+    error = [e for e in result.all_events if e.is_step_failure][0].step_failure_data.error.message
+    assert bk.table_stats(settings.warehouse_url())[table] == before, f"{table} changed"
+    assert "\n" not in error.strip() and "the published table is unchanged" in error
+    return error
+
+
+def _execute(wh: Warehouse, sql: str) -> None:
+    with wh.engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+
+
+def test_top_lists_from_scores_that_lost_most_regions_are_not_published(warehouse):
+    """The top lists' gate runs inside the INSERT ... SELECT transaction, before anyone can read them."""
+    _execute(warehouse, "DELETE FROM destination_weather_scores WHERE region_code NOT IN (1, 6)")
+    error = _refused(recommendations.regional_recommendations, "regional_recommendations", warehouse)
+    assert "regional_recommendations would fall from" in error and "WEATHER_FLICK_PUBLISH_MAX_ROW_DROP=0.5" in error
+
+
+def test_analytics_summary_from_a_broken_outlook_is_not_published(warehouse):
+    points = sa.select(schema.forecast_points.c.point_id).where(schema.forecast_points.c.region_code.notin_([1, 6]))
+    with warehouse.engine.begin() as conn:
+        conn.execute(schema.weather_daily_outlook.delete().where(schema.weather_daily_outlook.c.point_id.in_(points)))
+    _refused(analytics.region_weather_summary, "analytics_region_weather", warehouse)
+
+
+def test_scores_for_a_catalogue_that_lost_most_destinations_are_not_published(warehouse):
+    _execute(warehouse, "UPDATE destinations SET is_active = 0 WHERE content_id > '2'")
+    assert warehouse.row_count(schema.destinations, {"is_active": True}) < 100
+    _refused(recommendations.destination_weather_scores, "destination_weather_scores", warehouse)
+
+
+def test_weather_points_without_the_destination_cells_are_not_published(warehouse):
+    _execute(warehouse, "DELETE FROM destination_forecast_cells")
+    _refused(weather.forecast_points, "forecast_points", warehouse)
+
+
+def test_the_gate_can_be_turned_off_and_small_tables_are_not_gated(warehouse, monkeypatch):
+    monkeypatch.setenv("WEATHER_FLICK_PUBLISH_MAX_ROW_DROP", "1")
+    assert dg.materialize([recommendations.regional_recommendations], resources=build_resources()).success
+    monkeypatch.setenv("WEATHER_FLICK_PUBLISH_MAX_ROW_DROP", "0.5")
+    with pytest.raises(PublishGateError, match="from 1,000 to 10 rows"):
+        warehouse._gate("regional_recommendations", 1000, 10)
+    warehouse._gate("regional_recommendations", 1000, 500)  # exactly the limit: published
+    warehouse._gate("regional_recommendations", GATE_MIN_ROWS - 1, 0)  # too small to judge
+    warehouse._gate("festival_events", 1000, 0)  # not a gated table
