@@ -615,3 +615,9 @@ def test_kma_guard_check_makes_one_authenticated_call_in_live_mode(monkeypatch: 
         assert "WEATHER_FLICK_KMA_API_KEYS" in rejected.description  # names the setting to fix, not the key
         for evaluation in (ok, down, rejected):
             assert leaked(evaluation.description) == [] and leaked(str(evaluation.metadata)) == []
+
+
+def test_scores_and_top_lists_have_freshness_checks() -> None:
+    """What a traveller sees first must not go stale silently (6 h, like the outlook they follow)."""
+    covered = {key.asset_key for check in health_assets.FRESHNESS_CHECKS for key in check.check_keys}
+    assert {health_assets.SCORES_KEY, health_assets.TOP_KEY, health_assets.OUTLOOK_KEY} <= covered

@@ -55,6 +55,8 @@ from weather_flick_batch.weather.resources import KmaResource
 
 GROUP = "platform"
 HEALTH_KEY = dg.AssetKey(["platform", "health"])
+SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
+TOP_KEY = dg.AssetKey(["recommendations", "regional_recommendations"])
 REGIONS_KEY = dg.AssetKey(["regions"])
 
 
@@ -537,6 +539,11 @@ with warnings.catch_warnings():
         # The outlook follows the forecasts (every 3 h): rebuilt at least every 6 h.
         *dg.build_last_update_freshness_checks(
             assets=[OUTLOOK_KEY], lower_bound_delta=timedelta(hours=6), timezone=KST_NAME,
+            severity=dg.AssetCheckSeverity.WARN),
+        # Scores and top lists follow the outlook through automation: rebuilt at least every 6 h too
+        # (the service's recommendations are what a traveller sees first).
+        *dg.build_last_update_freshness_checks(
+            assets=[SCORES_KEY, TOP_KEY], lower_bound_delta=timedelta(hours=6), timezone=KST_NAME,
             severity=dg.AssetCheckSeverity.WARN),
         # The catalogue syncs daily at 03:00 KST: by 06:00 some province must have synced since 03:00.
         *dg.build_last_update_freshness_checks(
