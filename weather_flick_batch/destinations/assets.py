@@ -267,8 +267,8 @@ def _course_details(wh, api, state, area_code: int):
     from weather_flick_batch.core.apiclient import fetch_all_pages
     from weather_flick_batch.destinations.publish import (
         COURSE_DETAIL_COLUMNS,
-        _tourapi_time,
         course_details_from_intro,
+        tourapi_time,
     )
 
     courses = state[(state["content_type_id"] == 25) & state["is_active"].astype(bool)]
@@ -276,9 +276,8 @@ def _course_details(wh, api, state, area_code: int):
         return None, 0
     published = wh.read_table(schema.travel_courses, {"region_code": str(area_code)},
                               columns=["content_id", "modifiedtime", *COURSE_DETAIL_COLUMNS])
-    stamp = dict(zip(courses["content_id"], _tourapi_time(courses["modified_time"])))
-    unchanged = [stamp.get(cid, "?") == m for cid, m in zip(published["content_id"], published["modifiedtime"])]
-    fresh = published.loc[pd.Series(unchanged, index=published.index, dtype=bool)]
+    stamp = dict(zip(courses["content_id"], tourapi_time(courses["modified_time"])))
+    fresh = published[published["modifiedtime"].eq(published["content_id"].map(stamp))]
     fresh_ids = set(fresh["content_id"])
     needed = [cid for cid in courses["content_id"] if cid not in fresh_ids]
     fetched = {}
@@ -417,8 +416,8 @@ def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     now = now_kst()
     wh = warehouse.get()
     api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
-    # Listed without contentId, paged like the list operations: one call per 1,000 items instead
-    # of one per destination (docs/migration.md notes this as the uncertain part of the live API).
+    # Listed without contentId, paged like the list operations: one call per 1,000 items instead of
+    # one per destination. Whether the live API lists it that way is unverified here (README).
     with fatal_api_errors():
         items, pages = fetch_all_pages(api, "detailPetTour2", {}, page_size=1000, cache_ttl_s=CACHE_TTL_S)
     active = wh.read_table(schema.destinations, {"is_active": True},

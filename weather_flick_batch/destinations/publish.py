@@ -54,31 +54,27 @@ PET_FIELDS: dict[str, str] = {
 }
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and value != value)
-
-
 def _text(series: pd.Series, limit: int | None = None) -> pd.Series:
     """Stripped text, None where missing or blank, cut to ``limit`` characters (the model's length)."""
     def one(v: Any) -> str | None:
-        text = str(v).strip() if _present(v) else ""
+        text = str(v).strip() if pd.notna(v) else ""
         return (text[:limit] if limit else text) or None
 
     return pd.Series([one(v) for v in series], index=series.index, dtype=object)
 
 
-def _tourapi_time(series: pd.Series) -> pd.Series:
+def tourapi_time(series: pd.Series) -> pd.Series:
     """Timestamps as TourAPI writes them (YYYYMMDDHHMMSS in KST), None where missing."""
     stamps = pd.to_datetime(series, utc=True).dt.tz_convert("Asia/Seoul")
     return stamps.dt.strftime("%Y%m%d%H%M%S").astype(object).where(stamps.notna(), None)
 
 
 def _code_text(series: pd.Series) -> pd.Series:
-    return pd.Series([str(int(v)) if _present(v) else None for v in series], index=series.index, dtype=object)
+    return pd.Series([str(int(v)) if pd.notna(v) else None for v in series], index=series.index, dtype=object)
 
 
 def _label(codes: pd.Series, fallback: str | None = None) -> pd.Series:
-    return pd.Series([CAT3_LABELS.get(str(c), fallback) if _present(c) else fallback for c in codes],
+    return pd.Series([CAT3_LABELS.get(str(c), fallback) if pd.notna(c) else fallback for c in codes],
                      index=codes.index, dtype=object)
 
 
@@ -98,8 +94,8 @@ def _base(active: pd.DataFrame) -> dict[str, pd.Series]:
         "tel": _text(active["tel"], 50),
         "first_image": _text(active["image_url"]),
         "first_image_small": _text(active["thumbnail_url"]),
-        "createdtime": _tourapi_time(active["created_time"]),
-        "modifiedtime": _tourapi_time(active["modified_time"]),
+        "createdtime": tourapi_time(active["created_time"]),
+        "modifiedtime": tourapi_time(active["modified_time"]),
         "processing_status": _status(active),
         "created_at": active["first_seen_at"],
         "updated_at": active["last_synced_at"],
@@ -114,12 +110,7 @@ SIMULATED_STATUS = "simulated"
 
 def _status(rows: pd.DataFrame) -> pd.Series:
     flags = rows["simulated"].astype(bool) if "simulated" in rows else pd.Series(False, index=rows.index)
-    return pd.Series(["simulated" if f else "processed" for f in flags], index=rows.index, dtype=object)
-
-
-def _frame(columns: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame({k: (v if isinstance(v, pd.Series) else pd.Series(v, index=index, dtype=object))
-                         for k, v in columns.items()}, index=index).reset_index(drop=True)
+    return pd.Series([SIMULATED_STATUS if f else "processed" for f in flags], index=rows.index, dtype=object)
 
 
 def content_tables(
@@ -141,7 +132,7 @@ def content_tables(
         name = rows["title"].astype(str)
         declared = SERVICE_TABLES[table].c
         # The shared bundle where the model declares the column; the rest per table (must be declared).
-        cols: dict[str, Any] = {k: v for k, v in base.items() if k in declared}
+        cols: dict[str, pd.Series] = {k: v for k, v in base.items() if k in declared}
         if table == "tourist_attractions":
             cols.update(attraction_name=name, category_name=_label(base["category_code"]),
                         image_url=base["first_image"])
@@ -166,7 +157,7 @@ def content_tables(
                         **_course_details(rows, course_details))
         undeclared = sorted(set(cols) - set(declared.keys()))
         assert not undeclared, f"{table} does not declare {undeclared}"
-        out[table] = _frame(cols, rows.index)
+        out[table] = pd.DataFrame(cols, index=rows.index).reset_index(drop=True)
     return out
 
 
@@ -253,7 +244,7 @@ def district_region_rows(districts: pd.DataFrame, now: datetime) -> pd.DataFrame
                                 "source": "province representative point (TourAPI gives districts none)"},
             "tour_api_area_code": area, "created_at": now, "updated_at": now,
         })
-    return pd.DataFrame(rows, columns=list(province_region_rows(now).columns))
+    return pd.DataFrame(rows, columns=list(SERVICE_TABLES["regions"].columns.keys()))
 
 
 # -- pet travel -----------------------------------------------------------------------------------

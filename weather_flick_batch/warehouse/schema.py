@@ -54,6 +54,12 @@ load_audit = sa.Table(
 sa.Index("ix_load_audit_table_written", load_audit.c.table_name, load_audit.c.written_at)
 
 
+def _computed_from_samples() -> sa.Column:
+    """The flag of tables computed from others (top lists, analytics): true when their inputs were simulated."""
+    return sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
+                     comment="true when computed from the offline sample sources")
+
+
 # --- weather (KMA) ---------------------------------------------------------------------------
 def _simulated_and_loaded() -> list[sa.Column]:
     return [
@@ -317,8 +323,7 @@ regional_recommendations = sa.Table(
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("grade", sa.String(20), nullable=False),
     sa.Column("reasons", sa.Text, nullable=False),
-    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="true when computed from the offline sample sources"),
+    _computed_from_samples(),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -338,8 +343,7 @@ analytics_region_weather = sa.Table(
     sa.Column("precip_mean_mm", sa.Float),
     sa.Column("wind_max_ms", sa.Float),
     sa.Column("cloud_mean_pct", sa.Float),
-    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="true when computed from the offline sample sources"),
+    _computed_from_samples(),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -356,8 +360,7 @@ analytics_score_distribution = sa.Table(
     sa.Column("share_good_or_better", sa.Float, nullable=False),
     sa.Column("day_rank", sa.Integer, nullable=False, comment="1 = the region's best day in the horizon"),
     sa.Column("is_best_day", sa.Boolean, nullable=False),
-    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="true when computed from the offline sample sources"),
+    _computed_from_samples(),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -372,8 +375,7 @@ analytics_festival_weather = sa.Table(
     sa.Column("grade", sa.String(20), nullable=False),
     sa.Column("reasons", sa.Text, nullable=False),
     sa.Column("poor_weather", sa.Boolean, nullable=False),
-    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="true when computed from the offline sample sources"),
+    _computed_from_samples(),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
@@ -387,8 +389,7 @@ analytics_forecast_verification = sa.Table(
     sa.Column("rain_accuracy", sa.Float, nullable=False),
     sa.Column("rain_hit_rate", sa.Float, comment="NULL when no rain was observed"),
     sa.Column("observed_rain_hours", sa.Integer, nullable=False),
-    sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false(),
-              comment="true when computed from the offline sample sources"),
+    _computed_from_samples(),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 

@@ -83,9 +83,9 @@ def _kto() -> list[sa.Column]:
     ]
 
 
-def _meta(quality: sa.types.TypeEngine | None = None) -> list[sa.Column]:
+def _meta() -> list[sa.Column]:
     return [
-        sa.Column("data_quality_score", quality if quality is not None else sa.Numeric(5, 2)),
+        sa.Column("data_quality_score", sa.Numeric(5, 2)),
         sa.Column("processing_status", sa.String(20), server_default="processed"),
         sa.Column("created_at", TIMESTAMPTZ, comment="first seen by the batch"),
         sa.Column("updated_at", TIMESTAMPTZ, comment="last changed by the batch"),
@@ -93,16 +93,16 @@ def _meta(quality: sa.types.TypeEngine | None = None) -> list[sa.Column]:
     ]
 
 
-def _table(name: str, metadata: sa.MetaData, *columns, schema: str | None = SERVICE_SCHEMA, comment: str,
-           unique_content_id: bool = False) -> sa.Table:
+def _table(name: str, metadata: sa.MetaData, *columns, comment: str, unique_content_id: bool = False) -> sa.Table:
     args: list = list(columns)
     if unique_content_id:
         args.append(sa.UniqueConstraint("content_id", name=f"uq_{name}_content_id"))
-    return sa.Table(name, metadata, *args, schema=schema, comment=comment)
+    return sa.Table(name, metadata, *args, schema=SERVICE_SCHEMA, comment=comment)
 
 
-def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[str, sa.Table]:
-    """The service tables on ``metadata`` (a function so a migration can freeze them with its own)."""
+def define(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """The service tables on ``metadata``: the schema's own, or a fresh one when they are created or
+    adopted (``adopt``, ``pending``) without touching the schema's."""
     t: dict[str, sa.Table] = {}
     t["regions"] = sa.Table(
         "regions", metadata,
@@ -127,7 +127,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         sa.Column("tour_api_area_code", sa.String, comment="the TourAPI area code the back end joins on"),
         sa.Column("created_at", TIMESTAMPTZ),
         sa.Column("updated_at", TIMESTAMPTZ),
-        schema=schema, comment="Provinces (level 1) and districts (level 2), as the back end's Region model",
+        schema=SERVICE_SCHEMA, comment="Provinces (level 1) and districts (level 2), as the back end's Region model",
     )
     t["tourist_attractions"] = _table(
         "tourist_attractions", metadata, *_std(),
@@ -137,7 +137,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         sa.Column("address", sa.String), sa.Column("zipcode", sa.String(10)),
         sa.Column("latitude", sa.Numeric(10, 8)), sa.Column("longitude", sa.Numeric(11, 8)),
         sa.Column("homepage", sa.Text), sa.Column("description", sa.Text), sa.Column("image_url", sa.String),
-        *_kto(), *_meta(), schema=schema, comment="TourAPI content type 12 (tourist spots)",
+        *_kto(), *_meta(), comment="TourAPI content type 12 (tourist spots)",
     )
     t["cultural_facilities"] = _table(
         "cultural_facilities", metadata, *_std(),
@@ -145,7 +145,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         *_cat(), *_loc(),
         *(sa.Column(c, sa.String) for c in ("admission_fee", "operating_hours", "parking_info", "rest_date",
                                             "use_season", "use_time")),
-        *_img(), *_kto(), *_meta(), schema=schema, comment="TourAPI content type 14 (cultural facilities)",
+        *_img(), *_kto(), *_meta(), comment="TourAPI content type 14 (cultural facilities)",
     )
     t["festivals_events"] = _table(
         "festivals_events", metadata, *_std(),
@@ -155,7 +155,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         *(sa.Column(c, sa.String) for c in ("sponsor", "organizer", "play_time", "age_limit", "cost_info",
                                             "discount_info")),
         sa.Column("description", sa.Text), *_img(), *_kto(), *_meta(),
-        schema=schema, comment="TourAPI content type 15 (festivals, performances, events) with their dates",
+        comment="TourAPI content type 15 (festivals, performances, events) with their dates",
     )
     t["restaurants"] = _table(
         "restaurants", metadata,
@@ -172,7 +172,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         sa.Column("processing_status", sa.String, server_default="processed"),
         sa.Column("created_at", TIMESTAMPTZ), sa.Column("updated_at", TIMESTAMPTZ),
         sa.Column("last_sync_at", TIMESTAMPTZ),
-        schema=schema, comment="TourAPI content type 39 (restaurants)", unique_content_id=True,
+        comment="TourAPI content type 39 (restaurants)", unique_content_id=True,
     )
     t["accommodations"] = _table(
         "accommodations", metadata,
@@ -183,14 +183,14 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         sa.Column("address", sa.String, nullable=False), sa.Column("tel", sa.String),
         sa.Column("latitude", sa.Float), sa.Column("longitude", sa.Float), *_cat(),
         sa.Column("parking", sa.String), sa.Column("created_at", TIMESTAMPTZ),
-        schema=schema, comment="TourAPI content type 32 (lodging)",
+        comment="TourAPI content type 32 (lodging)",
     )
     t["shopping"] = _table(
         "shopping", metadata, *_std(),
         sa.Column("shop_name", sa.String, nullable=False), sa.Column("shop_type", sa.String), *_cat(), *_loc(),
         *(sa.Column(c, sa.String) for c in ("opening_hours", "rest_date", "parking_info", "credit_card",
                                             "pet_allowed", "baby_carriage", "sale_item", "fair_day")),
-        *_img(), *_kto(), *_meta(), schema=schema, comment="TourAPI content type 38 (shopping)",
+        *_img(), *_kto(), *_meta(), comment="TourAPI content type 38 (shopping)",
     )
     t["leisure_sports"] = _table(
         "leisure_sports", metadata,
@@ -203,7 +203,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         sa.Column("latitude", sa.Numeric(10, 8)), sa.Column("longitude", sa.Numeric(11, 8)),
         sa.Column("tel", sa.String), sa.Column("homepage", sa.String),
         *_img(), *_meta(), *_kto(), sa.Column("sigungu_code", sa.String),
-        schema=schema, comment="TourAPI content type 28 (leisure and sports)",
+        comment="TourAPI content type 28 (leisure and sports)",
     )
     t["travel_courses"] = _table(
         "travel_courses", metadata,
@@ -227,7 +227,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
         sa.Column("detail_intro_info", JSONB), sa.Column("detail_additional_info", JSONB),
         sa.Column("booktour", sa.String), sa.Column("createdtime", sa.String), sa.Column("modifiedtime", sa.String),
         sa.Column("sigungu_code", sa.String), sa.Column("place_id", sa.String, comment="not written (NULL)"),
-        schema=schema, comment="TourAPI content type 25 (travel courses) with course details from detailIntro2",
+        comment="TourAPI content type 25 (travel courses) with course details from detailIntro2",
         unique_content_id=True,
     )
     t["pet_tour_info"] = sa.Table(
@@ -243,7 +243,7 @@ def define(metadata: sa.MetaData, schema: str | None = SERVICE_SCHEMA) -> dict[s
                                             "pet_acpt_abl")),
         sa.Column("pet_info", sa.Text, comment="detailPetTour2 fields as readable text"),
         *_meta(),
-        schema=schema, comment="TourAPI detailPetTour2: pet-travel details of the destinations that have them",
+        schema=SERVICE_SCHEMA, comment="TourAPI detailPetTour2: pet-travel details of the destinations that have them",
     )
     return t
 
