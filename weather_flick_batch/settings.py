@@ -75,6 +75,16 @@ def _parse_environment(raw: str) -> str:
     return value
 
 
+def parse_schema_name(raw: str) -> str:
+    """A PostgreSQL schema name safe to quote into DDL: lower case letters, digits and underscores."""
+    import re
+
+    value = raw.strip()
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ValueError("expected a lower-case PostgreSQL schema name such as public or weather_flick_shadow")
+    return value
+
+
 def _parse_cap(raw: str) -> int | None:
     """A whole number, or 'none' for no cap at all (said explicitly, never by a zero)."""
     value = raw.strip().lower()
@@ -195,7 +205,7 @@ SETTINGS: tuple[Setting, ...] = (
             "PostgreSQL schema of the back end's own tables (regions, the content tables, pet_tour_info) that "
             "the platform publishes: public after the cutover, e.g. weather_flick_shadow during a shadow run "
             "(docs/migration.md). The batch's own tables live in the connection's search_path.",
-            group="warehouse"),
+            parse_schema_name, group="warehouse"),
     # -- redis / s3
     Setting("WEATHER_FLICK_REDIS_URL", None,
             "Redis URL for the API response cache and alert rate limits, e.g. redis://127.0.0.1:6379/0. "

@@ -153,17 +153,17 @@ class Warehouse:
         self.url = parsed
         # Where the back end's tables live (PostgreSQL): given, else the setting, else public.
         # SQLite has one namespace; its service tables sit beside the batch's own.
+        self.service_schema: str | None = None
         if self.dialect == "postgresql":
-            import os
+            from weather_flick_batch import settings
 
-            chosen = service_schema or os.environ.get("WEATHER_FLICK_SERVICE_SCHEMA", "").strip() or "public"
-            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", chosen):
-                raise WarehouseError(
-                    f"WEATHER_FLICK_SERVICE_SCHEMA={chosen!r} is invalid: expected a lower-case PostgreSQL "
-                    "schema name such as public or weather_flick_shadow")
-            self.service_schema: str | None = chosen
-        else:
-            self.service_schema = None
+            if service_schema is None:
+                self.service_schema = settings.get("WEATHER_FLICK_SERVICE_SCHEMA")
+            else:
+                try:
+                    self.service_schema = settings.parse_schema_name(service_schema)
+                except ValueError as exc:
+                    raise WarehouseError(f"service schema {service_schema!r} is invalid: {exc}") from None
         self._pool_size = pool_size
         self.service_actions: list[str] = []  # what the last upgrade did to the back end's tables
         self._engine: Engine | None = None
