@@ -53,7 +53,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from weather_flick_batch.definitions import defs
     from weather_flick_batch.pipeline import run_pipeline, summary
 
+    from weather_flick_batch.run_monitoring import fail_orphaned_runs
+
     instance = dg.DagsterInstance.get()
+    # Runs of an earlier `make run` that was killed stay STARTED and would block the UI's queue.
+    for run_id in fail_orphaned_runs(instance):
+        print(f"run {run_id[:8]} of an earlier process was left STARTED (its worker is gone): marked failed")
     result = run_pipeline(defs, instance)
     where = (
         f"Warehouse: {settings.warehouse_url()}\n"
@@ -259,6 +264,39 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(f.status == "error" for f in findings) else 0
 
 
+def _cmd_watchdog(args: argparse.Namespace) -> int:
+    """Check the platform from outside the daemon, alert on trouble; exit 1 if anything is at error."""
+    import os
+
+    import dagster as dg
+
+    from weather_flick_batch import settings
+    from weather_flick_batch.watchdog import CHECKS, alert, run_watchdog
+
+    names = [n.strip() for n in args.check.split(",") if n.strip()] if args.check else list(CHECKS)
+    unknown = sorted(set(names) - set(CHECKS))
+    if unknown:
+        print(f"error: unknown check(s) {unknown}; choose from {', '.join(CHECKS)}", file=sys.stderr)
+        return 2
+    if not os.environ.get("DAGSTER_HOME"):
+        print("error: DAGSTER_HOME is not set: the watchdog reads the Dagster instance the daemon serves",
+              file=sys.stderr)
+        return 2
+    settings.validate_all()
+    with dg.DagsterInstance.get() as instance:
+        findings = run_watchdog(instance, names)
+    for finding in findings:
+        print(finding.line())
+    if not args.no_alerts:
+        from weather_flick_batch.resources import build_resources
+
+        # Through Dagster's resource builder: the channel secrets are EnvVars, resolved only there.
+        with dg.build_resources({"alerts": build_resources()["alerts"]}) as resources:
+            for text in alert(findings, resources.alerts, settings.get("WEATHER_FLICK_UI_BASE_URL")):
+                print(f"alerted: {text}")
+    return 1 if any(f.status == "error" for f in findings) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="weather-flick-batch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -333,6 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     dr.add_argument("--check", help="comma-separated subset of: warehouse, schema, data_dir, redis, daemon, runs, "
                                     "kma, kto (default: all)")
     dr.set_defaults(func=_cmd_doctor)
+
+    wd = sub.add_parser("watchdog", help="from cron or a timer: daemon heartbeats, the age of platform/health, of the "
+                                         "newest weather issuance and of the last backup; alerts, exit 1 on trouble")
+    wd.add_argument("--check", help="comma-separated subset of: daemons, health, weather, backup (default: all)")
+    wd.add_argument("--no-alerts", action="store_true", help="print only; send no alert")
+    wd.set_defaults(func=_cmd_watchdog)
 
     args = parser.parse_args(argv)
     try:

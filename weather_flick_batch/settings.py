@@ -364,6 +364,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_HEALTH_DISK_PATH", None,
             "Directory whose volume the disk-use health check grades. Default: WEATHER_FLICK_HOME (the "
             "platform's state; the first existing parent when it is not created yet).", group="health"),
+    # The watchdog outside the daemon (weather_flick_batch/watchdog.py): limits against the schedules.
+    Setting("WEATHER_FLICK_WATCHDOG_HEARTBEAT_MAX_AGE_S", "120",
+            "Watchdog: a daemon (scheduler, sensors, run queue, automation, run monitoring) silent for longer "
+            "than this, in seconds, is down (they beat every 30 s).", _parse_float, group="watchdog"),
+    Setting("WEATHER_FLICK_WATCHDOG_HEALTH_MAX_AGE_MIN", "15",
+            "Watchdog: platform/health (scheduled every 5 min) older than this, in minutes, is an error.",
+            _parse_float, group="watchdog"),
+    Setting("WEATHER_FLICK_WATCHDOG_WEATHER_MAX_AGE_H", "6",
+            "Watchdog: the newest short-range issuance loaded (issued every 3 h) older than this, in hours, is "
+            "an error.", _parse_float, group="watchdog"),
+    Setting("WEATHER_FLICK_WATCHDOG_BACKUP_MAX_AGE_H", "26",
+            "Watchdog: the newest verified warehouse backup (daily at 02:00 KST) older than this, in hours, is "
+            "an error.", _parse_float, group="watchdog"),
     # Alert channels, routing and rate limits (delivery: weather_flick_batch/health/alerts.py).
     Setting("WEATHER_FLICK_ALERT_ROUTES", "log=info,slack=warning,email=error,sms=critical",
             "Minimum alert severity per channel (info, warning, error, critical); unconfigured channels are off.",
@@ -425,6 +438,10 @@ _FRACTION, _PERCENT = Range(0, 1), Range(0, 100)
 RANGES: dict[str, Range] = {
     "WEATHER_FLICK_STEP_RETRY_DELAY_S": _NOT_NEGATIVE,
     "WEATHER_FLICK_TOP_N": _AT_LEAST_1,
+    "WEATHER_FLICK_WATCHDOG_HEARTBEAT_MAX_AGE_S": _POSITIVE,
+    "WEATHER_FLICK_WATCHDOG_HEALTH_MAX_AGE_MIN": _POSITIVE,
+    "WEATHER_FLICK_WATCHDOG_WEATHER_MAX_AGE_H": _POSITIVE,
+    "WEATHER_FLICK_WATCHDOG_BACKUP_MAX_AGE_H": _POSITIVE,
     "WEATHER_FLICK_SYNC_MAX_WITHDRAW_SHARE": _FRACTION,
     "WEATHER_FLICK_PUBLISH_MAX_ROW_DROP": _FRACTION,
     "WEATHER_FLICK_KMA_MAX_POINTS": Range(_PROVINCE_POINTS, note="(one point per province), or 'none' for no cap"),

@@ -5,7 +5,7 @@ import json
 import dagster as dg
 
 from weather_flick_batch.core.timeutil import KST_NAME, now_kst
-from weather_flick_batch.policies import permanent_write_errors
+from weather_flick_batch.checks import PublishAudit, publishing
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
@@ -17,13 +17,22 @@ SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
 DAILY = dg.AutomationCondition.on_cron("0 6 * * *", cron_timezone=KST_NAME)
 
 
-def _analytics_asset(name: str, table, deps: list, description: str, check_name: str, check_desc: str):
+#: Checks that only warn: legitimately failing on a new instance (no pairs yet) or for data the
+#: platform does not own (a festival that is not an active destination). They never block publication.
+_WARNINGS = {"verification_has_pairs", "festival_days_scored"}
+
+
+def _analytics_asset(name: str, table, deps: list, description: str, checks: dict[str, str]):
+    """``checks``: name -> description; an analytics table is published only if the blocking ones pass."""
     key = dg.AssetKey(["analytics", name])
     return dict(
         key=key, group_name=GROUP, deps=deps, kinds={"python", "pandas", "sql"}, automation_condition=DAILY,
         description=description,
         metadata={"dagster/column_schema": column_schema(table), "dagster/table_name": table.name},
-        check_specs=[dg.AssetCheckSpec(check_name, asset=key, description=check_desc)], code_version="1",
+        check_specs=[dg.AssetCheckSpec(check_name, asset=key, description=check_desc,
+                                       blocking=check_name not in _WARNINGS)
+                     for check_name, check_desc in checks.items()],
+        code_version="1",
     )
 
 
@@ -45,17 +54,20 @@ _SOURCES = {
 }
 
 
-def _write(context, warehouse: WarehouseResource, table, frame):
+def _write(context, warehouse: WarehouseResource, table, frame, checks: list[dg.AssetCheckResult]):
+    """Write ``frame`` audited by ``checks`` (computed on it): published only if the ERROR ones pass."""
     wh = warehouse.get()
     simulated = _simulated(wh, *(schema.metadata.tables[name] for name in _SOURCES[table.name]))
     frame = frame.assign(as_of=now_kst(), simulated=simulated)
-    with permanent_write_errors():
-        return warehouse.get().replace_rows(table, frame, run_id=context.run.run_id)
+    audit = PublishAudit(lambda _conn: checks)
+    with publishing(context, audit):
+        return warehouse.get().replace_rows(table, frame, run_id=context.run.run_id, audit=audit)
 
 
-def _check(name: str, passed: bool, description: str, **metadata) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(check_name=name, passed=passed, severity=dg.AssetCheckSeverity.WARN,
-                               description=description, metadata=metadata)
+def _check(name: str, passed: bool, description: str, severity=dg.AssetCheckSeverity.ERROR,
+           **metadata) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(check_name=name, passed=passed, severity=severity, description=description,
+                               metadata=metadata)
 
 
 @dg.asset(**_analytics_asset(
@@ -63,22 +75,23 @@ def _check(name: str, passed: bool, description: str, **metadata) -> dg.AssetChe
     [dg.AssetKey(["weather", "daily_outlook"]), dg.AssetKey(["weather", "forecast_points"])],
     "Per province and day for the coming 10 days: mean and extreme temperatures, rain chance and amount, wind "
     "and cloud over the province's forecast points.",
-    "every_region_summarised", "Every province has a summary for every day of the horizon."))
+    {"every_region_summarised": "Every province has a summary for every day of the horizon."}))
 def region_weather_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from weather_flick_batch.analytics.compute import region_weather_summary as compute
 
     wh = warehouse.get()
     frame = compute(wh.read_table(schema.weather_daily_outlook), wh.read_table(schema.forecast_points))
-    write = _write(context, warehouse, schema.analytics_region_weather, frame)
     per_region = frame.groupby("region_code")["forecast_date"].nunique()
     short = int((per_region < 10).sum()) + (17 - len(per_region))
+    checks = [_check("every_region_summarised", short == 0, f"{short} regions short of 10 days",
+                     regions=len(per_region))]
+    write = _write(context, warehouse, schema.analytics_region_weather, frame, checks)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
                   "mean_tmax_c": float(frame["tmax_mean_c"].mean()) if len(frame) else 0.0,
                   "mean_pop_pct": float(frame["pop_mean_pct"].mean()) if len(frame) else 0.0,
                   "preview": dg.MetadataValue.md(markdown_preview(frame[frame["lead_days"] == 0], rows=17))},
-        check_results=[_check("every_region_summarised", short == 0, f"{short} regions short of 10 days",
-                              regions=len(per_region))],
+        check_results=checks,
     )
 
 
@@ -86,7 +99,7 @@ def region_weather_summary(context: dg.AssetExecutionContext, warehouse: Warehou
     "score_distribution", schema.analytics_score_distribution, [SCORES_KEY],
     "Per province and day: the distribution of destination scores (mean, p10, median, p90), the share rated "
     "good or better, and each province's best travel days.",
-    "one_best_day_per_region", "Exactly one best day per province."))
+    {"one_best_day_per_region": "Exactly one best day per province."}))
 def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from weather_flick_batch.analytics.compute import score_distribution as compute
 
@@ -109,16 +122,17 @@ def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseRe
         good += int((scores["grade_rank"] >= GOOD_OR_BETTER_RANK).sum())
     frame = pd.concat(parts, ignore_index=True) if parts else compute(
         pd.DataFrame(columns=["region_code", "forecast_date", "score", "grade_rank"]))
-    write = _write(context, warehouse, schema.analytics_score_distribution, frame)
     best = frame[frame["is_best_day"]]
     wrong = int((frame.groupby("region_code")["is_best_day"].sum() != 1).sum())
+    checks = [_check("one_best_day_per_region", wrong == 0, f"{wrong} regions without exactly one best day")]
+    write = _write(context, warehouse, schema.analytics_score_distribution, frame, checks)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
                   "mean_score": score_sum / rows if rows else 0.0,
                   "share_good_or_better": good / rows if rows else 0.0,
                   "best_days": dg.MetadataValue.md(markdown_preview(
                       best[["region_code", "forecast_date", "mean_score", "share_good_or_better"]], rows=17))},
-        check_results=[_check("one_best_day_per_region", wrong == 0, f"{wrong} regions without exactly one best day")],
+        check_results=checks,
     )
 
 
@@ -126,10 +140,13 @@ def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     "festival_weather", schema.analytics_festival_weather, [SCORES_KEY, dg.AssetKey(["destinations", "festivals"])],
     "The festival calendar crossed with the weather: every festival day inside the 10-day horizon with its "
     "score, grade and reasons; days with poor weather (score below 50) flagged.",
-    "festival_days_scored", "Every festival day in the horizon has a score."))
+    {"festival_days_scored": "Every festival day in the horizon has a score (a warning: a festival that is not "
+                             "an active destination has none).",
+     "festival_rows_valid": "One row per festival and day, every score within 0..100."}))
 def festival_weather(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from weather_flick_batch.analytics.compute import festival_weather as compute
 
+    import pandas as pd
     import sqlalchemy as sa
 
     wh = warehouse.get()
@@ -142,15 +159,28 @@ def festival_weather(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     horizon = sorted(wh.read_select(sa.select(scores_tbl.c.forecast_date).distinct())["forecast_date"])
     festivals = wh.read_table(festivals_tbl)
     frame = compute(festivals, scores, horizon)
-    write = _write(context, warehouse, schema.analytics_festival_weather, frame)
+    days = pd.to_datetime(pd.Series(horizon, dtype=object))
+    expected = sum(int(((days >= start) & (days <= end)).sum()) for start, end in zip(
+        pd.to_datetime(festivals["event_start_date"]), pd.to_datetime(festivals["event_end_date"])))
+    unscored = expected - len(frame)  # a festival that is not an active destination has no score
+    duplicates = int(frame.duplicated(["content_id", "forecast_date"]).sum())
+    out_of_range = int((~frame["score"].between(0, 100)).sum())
+    checks = [
+        _check("festival_days_scored", unscored == 0,
+               f"{unscored} of {expected} festival days in the horizon without a score" if unscored
+               else "every festival day scored", severity=dg.AssetCheckSeverity.WARN, festival_days=expected),
+        _check("festival_rows_valid", duplicates == 0 and out_of_range == 0,
+               f"{duplicates} duplicate festival days, {out_of_range} scores outside 0..100"
+               if duplicates or out_of_range else "one row per festival and day, scores within 0..100"),
+    ]
+    write = _write(context, warehouse, schema.analytics_festival_weather, frame, checks)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
                   "festival_days": len(frame), "poor_weather_days": int(frame["poor_weather"].sum()),
                   "preview": dg.MetadataValue.md(markdown_preview(
                       frame.sort_values("forecast_date")[["forecast_date", "title", "score", "grade",
                                                           "poor_weather"]], rows=15))},
-        check_results=[_check("festival_days_scored", bool(frame["score"].notna().all()),
-                              "every festival day scored", festival_days=len(frame))],
+        check_results=checks,
     )
 
 
@@ -160,7 +190,8 @@ def festival_weather(context: dg.AssetExecutionContext, warehouse: WarehouseReso
      dg.AssetKey(["weather", "forecast_points"])],
     "Forecast verification: short-range forecasts against the observed current conditions (nowcast) by "
     "province and lead day: temperature mean absolute error, rain accuracy and rain hit rate.",
-    "verification_has_pairs", "At least one forecast-observation pair."))
+    {"verification_has_pairs": "At least one forecast-observation pair (a warning: a new instance has none).",
+     "verification_values_valid": "Errors non-negative, rates within 0..1, every row from at least one pair."}))
 def forecast_verification(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from datetime import timedelta
 
@@ -182,7 +213,17 @@ def forecast_verification(context: dg.AssetExecutionContext, warehouse: Warehous
         for column in columns:
             frame[column] = pd.to_datetime(frame[column], utc=True)
     frame = compute(forecasts, observed, wh.read_table(schema.forecast_points))
-    write = _write(context, warehouse, schema.analytics_forecast_verification, frame)
+    invalid = int(((frame["temp_mae_c"] < 0) | ~frame["rain_accuracy"].between(0, 1)
+                   | (frame["rain_hit_rate"].notna() & ~frame["rain_hit_rate"].between(0, 1))
+                   | (frame["pairs"] < 1)).sum()) if len(frame) else 0
+    checks = [
+        _check("verification_has_pairs", len(frame) > 0, f"{int(frame['pairs'].sum()) if len(frame) else 0} pairs",
+               severity=dg.AssetCheckSeverity.WARN),
+        _check("verification_values_valid", invalid == 0,
+               f"{invalid} rows with a negative error, a rate outside 0..1 or no pairs" if invalid
+               else "every row valid", rows=len(frame)),
+    ]
+    write = _write(context, warehouse, schema.analytics_forecast_verification, frame, checks)
     by_lead = frame.groupby("lead_day").apply(
         lambda g: (g["temp_mae_c"] * g["pairs"]).sum() / g["pairs"].sum(), include_groups=False) if len(frame) else {}
     metadata = {"dagster/row_count": len(frame), **write.as_metadata(), "pairs": int(frame["pairs"].sum())}
@@ -191,5 +232,5 @@ def forecast_verification(context: dg.AssetExecutionContext, warehouse: Warehous
     metadata["temp_mae_by_lead"] = json.dumps({int(k): round(float(v), 3) for k, v in dict(by_lead).items()})
     return dg.MaterializeResult(
         metadata=metadata,
-        check_results=[_check("verification_has_pairs", len(frame) > 0, f"{int(frame['pairs'].sum())} pairs")],
+        check_results=checks,
     )

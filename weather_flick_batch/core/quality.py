@@ -88,3 +88,19 @@ def hourly_series_complete(frame: pd.DataFrame, unit_columns: Sequence[str], tim
                     "min_hours": int(count.min()), "max_hours": int(count.max())},
                    f"{gaps} units with gaps, {short} shorter than {min_hours} h" if gaps or short
                    else "every unit complete")
+
+
+def forecast_points_valid(points: pd.DataFrame, province_codes: Sequence[int]) -> Verdict:
+    """Every province has its point, point ids are unique, every cell is on the KMA grid."""
+    from weather_flick_batch.core.grid import GRID_NX_MAX, GRID_NY_MAX
+
+    provinces = set(points.loc[points["kind"] == "province", "region_code"])
+    missing = sorted(set(province_codes) - provinces)
+    dupes = int(points["point_id"].duplicated().sum())
+    off_grid = int((~(points["nx"].between(1, GRID_NX_MAX) & points["ny"].between(1, GRID_NY_MAX))).sum())
+    problems = [f"provinces without a point: {missing}" if missing else "",
+                f"{dupes} duplicate point ids" if dupes else "", f"{off_grid} cells off the KMA grid" if off_grid else ""]
+    problems = [p for p in problems if p]
+    return Verdict(not problems, {"points": len(points), "provinces_missing": len(missing), "duplicate_ids": dupes,
+                                  "off_grid": off_grid},
+                   "; ".join(problems) or f"{len(points)} points, every province covered")

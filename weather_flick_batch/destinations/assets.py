@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import dagster as dg
 
-from weather_flick_batch.checks import check_result, fatal_api_errors
+from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
 from weather_flick_batch.core import quality
 from weather_flick_batch.core.regions import PROVINCES
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.destinations.resources import KtoResource
-from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG, permanent_write_errors
+from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
 from weather_flick_batch.resources.api import raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
@@ -85,21 +85,22 @@ def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     frame["updated_at"] = now
     from weather_flick_batch.destinations.publish import district_region_rows
 
-    with permanent_write_errors():
+    per_province = frame.groupby("region_code").size()
+    missing = sorted({p.area_code for p in PROVINCES} - set(per_province.index))
+    audit = PublishAudit(lambda _conn: [check_result("every_province_has_districts", quality.Verdict(
+        not missing, {"provinces_with_districts": len(per_province), "missing": str(missing)},
+        "every province has districts" if not missing else f"no districts for {missing}"))])
+    with publishing(context, audit):
         write, service_write = warehouse.get().replace_many([
             (schema.districts, frame, {}, None),
             (schema.regions, district_region_rows(frame, now), {"region_level": 2}, ["region_code"]),
-        ], run_id=context.run.run_id)
-    per_province = frame.groupby("region_code").size()
-    missing = sorted({p.area_code for p in PROVINCES} - set(per_province.index))
+        ], run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
                   "service_level2_regions": service_write.rows_written,
                   "source": _source_label(api.simulated),
                   "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["updated_at"])))},
-        check_results=[check_result("every_province_has_districts", quality.Verdict(
-            not missing, {"provinces_with_districts": len(per_province), "missing": str(missing)},
-            "every province has districts" if not missing else f"no districts for {missing}"))],
+        check_results=audit.results,
     )
 
 
@@ -195,7 +196,7 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
     outside = ~(active["latitude"].between(33, 39) & active["longitude"].between(124, 132))
     unknown_district = active["sigungu_code"].notna() & ~active["sigungu_code"].isin(set(known_districts))
     wrong_region = active["region_code"] != area_code
-    checks = [
+    audit = PublishAudit(lambda _conn: [
         check_result("catalogue_required_fields", quality.Verdict(
             not required.any(), {"violations": int(required.sum())}, f"{int(required.sum())} rows lack fields")),
         check_result("catalogue_inside_korea", quality.Verdict(
@@ -208,18 +209,10 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
             "every destination in its region and a known district" if not (unknown_district.any() or
                                                                            wrong_region.any())
             else f"{int(unknown_district.sum())} unknown districts, {int(wrong_region.sum())} wrong regions")),
-    ]
-    # Audit before publishing: the back end's tables change in this transaction, so a blocking check
-    # that fails must stop the write, not follow it (the service would already read the bad rows).
-    failed = [c for c in checks if not c.passed]
-    if failed:
-        raise dg.Failure(
-            description=f"destinations/catalogue[{context.partition_key}] was not published (the catalogue and the "
-                        "back end's tables keep their previous rows): "
-                        + "; ".join(f"{c.check_name}: {c.description}" for c in failed),
-            metadata={c.check_name: c.description for c in failed}, allow_retries=False)
-    with permanent_write_errors():
-        results = wh.replace_many(writes, run_id=context.run.run_id)
+    ])
+    # The back end's tables change in this transaction: a failing check rolls them back with the catalogue.
+    with publishing(context, audit):
+        results = wh.replace_many(writes, run_id=context.run.run_id, audit=audit)
 
     by_type = active.groupby("content_type_id").size().to_dict()
     return dg.MaterializeResult(
@@ -238,7 +231,7 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
             "preview": dg.MetadataValue.md(markdown_preview(active[["content_id", "content_type_id", "title",
                                                                     "sigungu_code", "latitude", "longitude"]])),
         },
-        check_results=checks,
+        check_results=audit.results,
     )
 
 
@@ -361,15 +354,22 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
                  .values(event_start_date=sa.bindparam("start"), event_end_date=sa.bindparam("end")))
     dated = [{"cid": r.content_id, "start": r.event_start_date, "end": r.event_end_date}
              for r in frame.itertuples(index=False)]
-    with permanent_write_errors():
-        (write,) = warehouse.get().replace_many([(schema.festival_events, frame, {}, None)],
-                                                run_id=context.run.run_id, then=[(set_dates, dated)])
     import pandas as pd
 
     starts = pd.to_datetime(frame["event_start_date"])
     ends = pd.to_datetime(frame["event_end_date"])
     bad = int(((ends < starts) | ~frame["latitude"].between(33, 39)).sum())
     upcoming = int(((starts.dt.date <= today + timedelta(days=60)) & (ends.dt.date >= today)).sum())
+    audit = PublishAudit(lambda _conn: [
+        check_result("festival_dates_valid", quality.Verdict(bad == 0, {"invalid": bad},
+                                                        f"{bad} festivals with bad dates or places")),
+        check_result("festival_calendar_not_empty", quality.Verdict(
+            upcoming > 0, {"upcoming_60_days": upcoming}, f"{upcoming} festivals in the next 60 days"),
+            severity=dg.AssetCheckSeverity.WARN),
+    ])
+    with publishing(context, audit):
+        (write,) = warehouse.get().replace_many([(schema.festival_events, frame, {}, None)],
+                                                run_id=context.run.run_id, then=[(set_dates, dated)], audit=audit)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
                   "pages_fetched": pages, "rejected": len(clean.rejects), "upcoming_60_days": upcoming,
@@ -377,13 +377,7 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
                   "preview": dg.MetadataValue.md(markdown_preview(
                       frame.sort_values("event_start_date")[["title", "region_code", "event_start_date",
                                                              "event_end_date"]]))},
-        check_results=[
-            check_result("festival_dates_valid", quality.Verdict(bad == 0, {"invalid": bad},
-                                                            f"{bad} festivals with bad dates or places")),
-            check_result("festival_calendar_not_empty", quality.Verdict(
-                upcoming > 0, {"upcoming_60_days": upcoming}, f"{upcoming} festivals in the next 60 days"),
-                severity=dg.AssetCheckSeverity.WARN),
-        ],
+        check_results=audit.results,
     )
 
 
@@ -425,19 +419,20 @@ def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                                     "region_code", "sigungu_code", "tel", "image_url", "thumbnail_url", "cat1",
                                     "cat2", "cat3", "is_active", "first_seen_at", "simulated"])
     frame = pet_tour_rows(items, active, now)
-    with permanent_write_errors():
-        write = wh.replace_rows(schema.pet_tour_info, frame, run_id=context.run.run_id)
     unmatched = len({str(i.get("contentid")) for i in items}) - len(frame)
     bad = int(frame["content_id"].isna().sum() + frame["content_id"].duplicated().sum()
               + frame["area_code"].isna().sum())
+    audit = PublishAudit(lambda _conn: [check_result("pet_tour_in_catalogue", quality.Verdict(
+        bad == 0, {"rows": len(frame), "bad_rows": bad}, f"{bad} rows without a unique id or area code"))])
+    with publishing(context, audit):
+        write = wh.replace_rows(schema.pet_tour_info, frame, run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(), **api.stats.as_metadata(),
                   "pages_fetched": pages, "items_not_in_catalogue": unmatched,
                   "source": _source_label(api.simulated),
                   "preview": dg.MetadataValue.md(markdown_preview(frame[["content_id", "title", "area_code",
                                                                          "pet_acpt_abl"]]))},
-        check_results=[check_result("pet_tour_in_catalogue", quality.Verdict(
-            bad == 0, {"rows": len(frame), "bad_rows": bad}, f"{bad} rows without a unique id or area code"))],
+        check_results=audit.results,
     )
 
 
@@ -470,13 +465,14 @@ def forecast_cells(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     })
     frame["point_id"] = [point_id(nx, ny) for nx, ny in zip(frame["nx"], frame["ny"])]
     frame["updated_at"] = now_kst()
-    with permanent_write_errors():
-        write = wh.replace_rows(schema.destination_forecast_cells, frame, run_id=context.run.run_id)
     missing = len(active) - len(frame)
+    audit = PublishAudit(lambda _conn: [check_result("every_destination_has_a_cell", quality.Verdict(
+        missing == 0, {"active": len(active), "mapped": len(frame)}, f"{missing} destinations without a cell"))])
+    with publishing(context, audit):
+        write = wh.replace_rows(schema.destination_forecast_cells, frame, run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
                   "distinct_cells": int(frame[["nx", "ny"]].drop_duplicates().shape[0]),
                   "active_destinations": len(active)},
-        check_results=[check_result("every_destination_has_a_cell", quality.Verdict(
-            missing == 0, {"active": len(active), "mapped": len(frame)}, f"{missing} destinations without a cell"))],
+        check_results=audit.results,
     )

@@ -84,8 +84,8 @@ __all__ = [
 Severity = Literal["info", "warning", "error", "critical"]
 #: Severities from least to most severe.
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error", "critical")
-SubjectKind = Literal["run", "check", "asset", "freshness", "health"]
-SUBJECT_KINDS: tuple[SubjectKind, ...] = ("run", "check", "asset", "freshness", "health")
+SubjectKind = Literal["run", "check", "asset", "freshness", "health", "watchdog"]
+SUBJECT_KINDS: tuple[SubjectKind, ...] = ("run", "check", "asset", "freshness", "health", "watchdog")
 
 #: Reasons a channel was skipped, as they appear in :attr:`DispatchReport.suppressed`.
 COOLDOWN = "cooldown"
@@ -99,6 +99,7 @@ _KIND_LABELS: dict[str, str] = {
     "asset": "Asset",
     "freshness": "Freshness of",
     "health": "Health check",
+    "watchdog": "Watchdog",
 }
 _MAX_WHAT_FAILED = 600  # keeps a message one screen long; details live behind the link
 

@@ -58,6 +58,7 @@ HEALTH_KEY = dg.AssetKey(["platform", "health"])
 SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
 TOP_KEY = dg.AssetKey(["recommendations", "regional_recommendations"])
 REGIONS_KEY = dg.AssetKey(["regions"])
+BACKUP_KEY = dg.AssetKey(["maintenance", "warehouse_backup"])  # maintenance/ops.py materializes it
 
 
 # --------------------------------------------------------------------------------------------
@@ -545,6 +546,10 @@ with warnings.catch_warnings():
         *dg.build_last_update_freshness_checks(
             assets=[SCORES_KEY, TOP_KEY], lower_bound_delta=timedelta(hours=6), timezone=KST_NAME,
             severity=dg.AssetCheckSeverity.WARN),
+        # The warehouse backup runs daily at 02:00 KST; verified and stored by 04:00, or the last one is too old.
+        *dg.build_last_update_freshness_checks(
+            assets=[BACKUP_KEY], deadline_cron="0 4 * * *", lower_bound_delta=timedelta(hours=2),
+            timezone=KST_NAME, severity=dg.AssetCheckSeverity.WARN),
         # The catalogue syncs daily at 03:00 KST: by 06:00 some province must have synced since 03:00.
         *dg.build_last_update_freshness_checks(
             assets=[CATALOGUE_KEY], deadline_cron="0 6 * * *", lower_bound_delta=timedelta(hours=3),

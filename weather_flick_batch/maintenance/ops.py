@@ -104,6 +104,17 @@ def _listing(items: Sequence[str]) -> dg.MetadataValue:
 # =============================================================================================
 
 
+#: The verified warehouse backups, as an asset: what the backup freshness check and the watchdog read.
+#: Materialized by warehouse_backup_job's store step, once the dump has restored and verified.
+BACKUP_KEY = dg.AssetKey(["maintenance", "warehouse_backup"])
+BACKUP_SPEC = dg.AssetSpec(
+    BACKUP_KEY, group_name="maintenance", kinds={"s3", "sql"},
+    description="The newest verified warehouse backup (dump + manifest of row counts and checksums), stored in S3 "
+                "or WEATHER_FLICK_HOME/backups by warehouse_backup_job daily at 02:00 KST. Materialized only once "
+                "the dump has been restored into a scratch database and matched its manifest.",
+)
+
+
 def backup_dir() -> Path:
     """Where backups are kept without S3 (and where dumps are staged before an upload)."""
     return settings.home_dir() / BACKUP_PREFIX
@@ -208,13 +219,16 @@ def store_warehouse_backup(context: dg.OpExecutionContext, s3: S3StorageResource
             stored = StoredBackup(artifact.name, str(path), False)
     except bk.BackupError as exc:
         raise _failure(exc, "storing the warehouse backup failed") from None
-    context.add_output_metadata({
+    metadata = {
         "backup": stored.name,
         "location": dg.MetadataValue.url(stored.location) if stored.in_s3 else dg.MetadataValue.path(stored.location),
         "storage": "s3" if stored.in_s3 else "local",
         "size_bytes": artifact.size,
         "sha256": artifact.sha256,
-    })
+    }
+    context.add_output_metadata(metadata)
+    context.log_event(dg.AssetMaterialization(asset_key=BACKUP_KEY, metadata={
+        **metadata, "tables": len(artifact.table_stats), "rows": sum(s.row_count for s in artifact.table_stats.values())}))
     return stored
 
 

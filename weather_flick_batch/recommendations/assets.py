@@ -5,10 +5,9 @@ import json
 import dagster as dg
 
 from weather_flick_batch import settings
-from weather_flick_batch.checks import check_result
+from weather_flick_batch.checks import PublishAudit, check_result, publishing
 from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
-from weather_flick_batch.policies import permanent_write_errors
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
@@ -69,11 +68,29 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
             summary.add(scores, titles)
             yield scores
 
-    with permanent_write_errors():
-        write = wh.replace_stream(schema.destination_weather_scores, batches(), run_id=context.run.run_id)
+    def evaluate(_conn):
+        # The stream has been consumed when this runs (inside the transaction, before the commit).
+        unscored = summary.unscored(destinations["content_id"])
+        short = summary.short_of(HORIZON_DAYS)
+        complete = unscored == 0 and short == 0
+        return [
+            check_result("scores_in_range", quality.Verdict(
+                summary.out_of_range == 0, {"out_of_range": summary.out_of_range},
+                f"{summary.out_of_range} scores outside 0..100")),
+            check_result("every_destination_every_day", quality.Verdict(
+                complete, {"active_destinations": len(destinations), "unscored": unscored, "short_of_horizon": short},
+                "every destination scored for the whole horizon" if complete
+                else f"{unscored} unscored, {short} short of {HORIZON_DAYS} days")),
+            check_result("grades_match_scores", quality.Verdict(
+                summary.grade_mismatches == 0, {"mismatched": summary.grade_mismatches},
+                f"{summary.grade_mismatches} grades inconsistent")),
+        ]
 
-    unscored = summary.unscored(destinations["content_id"])
-    short = summary.short_of(HORIZON_DAYS)
+    audit = PublishAudit(evaluate)
+    with publishing(context, audit):
+        write = wh.replace_stream(schema.destination_weather_scores, batches(), run_id=context.run.run_id,
+                                  audit=audit)
+
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": summary.rows,
@@ -86,19 +103,7 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
             "grades": json.dumps(dict(summary.grades)),
             "top_today_per_region": dg.MetadataValue.md(markdown_preview(summary.top_today_frame(), rows=17)),
         },
-        check_results=[
-            check_result("scores_in_range", quality.Verdict(
-                summary.out_of_range == 0, {"out_of_range": summary.out_of_range},
-                f"{summary.out_of_range} scores outside 0..100")),
-            check_result("every_destination_every_day", quality.Verdict(
-                unscored == 0 and short == 0,
-                {"active_destinations": len(destinations), "unscored": unscored, "short_of_horizon": short},
-                "every destination scored for the whole horizon" if unscored == 0 and short == 0
-                else f"{unscored} unscored, {short} short of {HORIZON_DAYS} days")),
-            check_result("grades_match_scores", quality.Verdict(
-                summary.grade_mismatches == 0, {"mismatched": summary.grade_mismatches},
-                f"{summary.grade_mismatches} grades inconsistent")),
-        ],
+        check_results=audit.results,
     )
 
 
@@ -128,13 +133,22 @@ def regional_recommendations(context: dg.AssetExecutionContext, warehouse: Wareh
     n = settings.get("WEATHER_FLICK_TOP_N")
     # Ranked and written inside the database (INSERT ... SELECT): no score row travels through Python.
     query = top_n_query(n).add_columns(sa.bindparam("as_of", now_kst(), type_=AwareDateTime()).label("as_of"))
-    with permanent_write_errors():
-        write = wh.replace_from_select(schema.regional_recommendations, query, run_id=context.run.run_id)
     scores, top = schema.destination_weather_scores, schema.regional_recommendations
     province = top.c.level == "province"
-    expected = wh.read_select(sa.select(scores.c.region_code, scores.c.forecast_date).distinct())
-    have = wh.read_select(sa.select(top.c.region_code, top.c.forecast_date).where(province).distinct())
-    missing = len(expected.merge(have, how="left", indicator=True).query("_merge == 'left_only'"))
+
+    def evaluate(conn):
+        # On the new lists, inside the INSERT ... SELECT transaction: no reader has seen them yet.
+        expected = sa.select(scores.c.region_code, scores.c.forecast_date).distinct()
+        have = sa.select(top.c.region_code, top.c.forecast_date).where(province).distinct()
+        region_days = conn.execute(sa.select(sa.func.count()).select_from(expected.subquery())).scalar_one()
+        missing = conn.execute(sa.select(sa.func.count()).select_from(expected.except_(have).subquery())).scalar_one()
+        return [check_result("top_lists_not_empty", quality.Verdict(
+            missing == 0, {"region_days": region_days, "missing": missing},
+            "every region and day has a list" if missing == 0 else f"{missing} region-days without a list"))]
+
+    audit = PublishAudit(evaluate)
+    with publishing(context, audit):
+        write = wh.replace_from_select(top, query, run_id=context.run.run_id, audit=audit)
     preview = wh.read_select(
         sa.select(top.c.region_code, top.c.forecast_date, top.c.content_type_id, top.c.title, top.c.score,
                   top.c.grade)
@@ -145,7 +159,5 @@ def regional_recommendations(context: dg.AssetExecutionContext, warehouse: Wareh
                   "top_n": n,
                   "province_lists": wh.row_count(top, {"level": "province"}),
                   "preview": dg.MetadataValue.md(markdown_preview(preview, rows=20))},
-        check_results=[check_result("top_lists_not_empty", quality.Verdict(
-            missing == 0, {"region_days": len(expected), "missing": missing},
-            "every region and day has a list" if missing == 0 else f"{missing} region-days without a list"))],
+        check_results=audit.results,
     )

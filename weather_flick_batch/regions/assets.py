@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from weather_flick_batch.checks import PublishAudit, publishing
 from weather_flick_batch.core.regions import PROVINCES
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.resources.warehouse import WarehouseResource
@@ -59,14 +60,19 @@ def region_frame() -> "pd.DataFrame":
 )
 def regions(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from weather_flick_batch.destinations.publish import province_region_rows
+    from weather_flick_batch.regions.checks import completeness, grid_consistency
 
     frame = region_frame()
     service = province_region_rows(frame["updated_at"].iloc[0])
-    results = warehouse.get().replace_many([
-        (schema.province_catalogue, frame, None, ["region_code"]),
-        # level 2 (districts) is published by destinations/districts; each replaces only its level.
-        (schema.regions, service, {"region_level": 1}, ["region_code"]),
-    ], run_id=context.run.run_id)
+    # The standalone checks (regions/checks.py) audit the new rows before the commit, then run again on
+    # the published tables as the asset's checks.
+    audit = PublishAudit(lambda conn: [completeness(conn), grid_consistency(conn)])
+    with publishing(context, audit):
+        results = warehouse.get().replace_many([
+            (schema.province_catalogue, frame, None, ["region_code"]),
+            # level 2 (districts) is published by destinations/districts; each replaces only its level.
+            (schema.regions, service, {"region_level": 1}, ["region_code"]),
+        ], run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -98,6 +98,20 @@ def _write_errors(table: str):
 
 class PublishGateError(WarehouseWriteError):
     """A replace that would shrink a gated table too much: rolled back, the published rows kept."""
+
+
+class PublishAuditError(WarehouseError):
+    """A write's audit (its asset's blocking checks, run inside the transaction) refused it: rolled back.
+
+    Not a WarehouseWriteError: the database accepted the rows, the checks did not; the asset layer
+    reports the checks (checks.audited_publication), not a database failure.
+    """
+
+
+#: Called inside a write's transaction after the new rows are in and before the commit; raising
+#: (PublishAuditError) rolls the write back. Reads through the connection see the new rows; no
+#: other connection does until the commit.
+Audit = Callable[[sa.Connection], None]
 
 
 @dataclass(frozen=True)
@@ -317,11 +331,15 @@ class Warehouse:
         where: Mapping[str, Any] | None = None,
         *,
         run_id: str | None = None,
+        audit: Audit | None = None,
     ) -> WriteResult:
-        """Replace the rows matching ``where`` (all rows if None) by ``frame``, in one transaction."""
+        """Replace the rows matching ``where`` (all rows if None) by ``frame``, in one transaction.
+
+        ``audit`` runs before the commit and may refuse the write (write-audit-publish).
+        """
         # Convert before the transaction opens: a frame the table cannot take fails without a round trip.
         db_frame = self._to_db_frame(self._table(table), frame)
-        return self._replace(table, [db_frame], where, run_id, converted=True)
+        return self._replace(table, [db_frame], where, run_id, converted=True, audit=audit)
 
     def replace_stream(
         self,
@@ -330,13 +348,14 @@ class Warehouse:
         where: Mapping[str, Any] | None = None,
         *,
         run_id: str | None = None,
+        audit: Audit | None = None,
     ) -> WriteResult:
         """``replace_rows`` with the new rows arriving in batches: still ONE transaction, one batch in memory.
 
         ``frames`` is consumed inside the transaction, so a batch that fails (in the database or while
         it is being computed) rolls the whole replace back and readers never see part of the table.
         """
-        return self._replace(table, frames, where, run_id, converted=False)
+        return self._replace(table, frames, where, run_id, converted=False, audit=audit)
 
     def replace_from_select(
         self,
@@ -345,6 +364,7 @@ class Warehouse:
         where: Mapping[str, Any] | None = None,
         *,
         run_id: str | None = None,
+        audit: Audit | None = None,
     ) -> WriteResult:
         """``replace_rows`` with the new rows computed by ``select`` inside the database (INSERT ... SELECT).
 
@@ -362,11 +382,13 @@ class Warehouse:
             insert = tbl.insert().from_select([c.name for c in select.selected_columns], select)
             written = conn.execute(insert).rowcount or 0
             self._gate(tbl.name, deleted, written)
+            if audit is not None:
+                audit(conn)
             self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
 
     def _replace(self, table: sa.Table | str, frames: Iterable[pd.DataFrame], where: Mapping[str, Any] | None,
-                 run_id: str | None, *, converted: bool) -> WriteResult:
+                 run_id: str | None, *, converted: bool, audit: Audit | None = None) -> WriteResult:
         tbl = self._table(table)
         self.ensure_schema()
         started = time.perf_counter()
@@ -378,6 +400,8 @@ class Warehouse:
                 self._bulk_insert(conn, self.sql_name(tbl), db_frame)
                 written += len(db_frame)
             self._gate(tbl.name, deleted, written)
+            if audit is not None:
+                audit(conn)
             self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
 
@@ -387,6 +411,7 @@ class Warehouse:
         *,
         run_id: str | None = None,
         then: Sequence[tuple[sa.Executable, Sequence[Mapping[str, Any]]]] = (),
+        audit: Audit | None = None,
     ) -> list[WriteResult]:
         """Several replaces in ONE transaction: all land or none do.
 
@@ -394,7 +419,7 @@ class Warehouse:
         and, when ``key_columns`` is given, so are rows whose key appears in ``frame`` (a row that
         moved out of another partition, or an upsert expressed as delete-then-insert).
         ``then``: further (statement, parameter rows) run after the writes in the same transaction,
-        e.g. an UPDATE of a table the writes feed.
+        e.g. an UPDATE of a table the writes feed. ``audit`` runs last, before the commit.
         """
         self.ensure_schema()
         prepared = []
@@ -418,6 +443,8 @@ class Warehouse:
             for statement, params in then:
                 if params:
                     conn.execute(statement, list(params))
+            if audit is not None:
+                audit(conn)
         return results
 
     def _gate(self, table: str, before: int, after: int) -> None:

@@ -2,7 +2,8 @@
 and the daily outlook that downstream assets read.
 
 The Dagster layer stays thin: fetching, parsing and quality rules live in plain modules.
-Quality checks run inside each asset on the rows just written, so a blocking failure stops
+Quality checks run inside each asset on the rows being written, before the transaction commits
+(write-audit-publish): a blocking failure leaves the published rows as they were and stops
 downstream assets before they read poisoned data.
 """
 
@@ -10,10 +11,10 @@ from typing import Any
 
 import dagster as dg
 
-from weather_flick_batch.checks import check_result, fatal_api_errors
+from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
 from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
-from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG, permanent_write_errors
+from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
 from weather_flick_batch.resources.api import raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
@@ -124,6 +125,8 @@ def _points(warehouse: WarehouseResource):
         "WEATHER_FLICK_KMA_MAX_POINTS with what the cap left out in the metadata."
     ),
     metadata={"dagster/column_schema": column_schema(schema.forecast_points), "dagster/table_name": "forecast_points"},
+    check_specs=[_check("points_cover_every_province", POINTS_KEY,
+                        "All 17 province points present, point ids unique, every cell on the KMA grid.")],
     code_version="1",
 )
 def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
@@ -136,8 +139,10 @@ def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     cells = destination_cells(wh)
     result = build_forecast_points(regions, cells, max_points=kma.max_points)
     frame = result.points.assign(updated_at=now_kst())
-    with permanent_write_errors():
-        write = wh.replace_rows(schema.forecast_points, frame, run_id=context.run.run_id)
+    audit = PublishAudit(lambda _conn: [check_result("points_cover_every_province", quality.forecast_points_valid(
+        frame, regions["region_code"]))])
+    with publishing(context, audit):
+        write = wh.replace_rows(schema.forecast_points, frame, run_id=context.run.run_id, audit=audit)
     meta: dict[str, Any] = {
         "dagster/row_count": len(frame),
         **write.as_metadata(),
@@ -149,7 +154,7 @@ def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     }
     if not result.left_out.empty:
         meta["left_out_cells"] = ", ".join(result.left_out["point_id"].head(50))
-    return dg.MaterializeResult(metadata=meta)
+    return dg.MaterializeResult(metadata=meta, check_results=audit.results)
 
 
 def destination_cells(wh):
@@ -340,15 +345,15 @@ mid_temperature_forecast = _mid_asset(
 
 
 def _write_weather(context, warehouse: WarehouseResource, table, frame, where: dict, source, report, checks):
-    """Label, write the partition in one transaction, evaluate the checks, report metadata."""
+    """Label, write the partition in one transaction audited by the checks, report metadata."""
     loaded_at = now_kst()
     for column, value in where.items():
         frame[column] = value
     frame["simulated"] = source.simulated
     frame["loaded_at"] = loaded_at
-    with permanent_write_errors():
-        write = warehouse.get().replace_rows(table, frame, where=where, run_id=context.run.run_id)
-    check_results = [check_result(name, fn(frame)) for name, fn in checks]
+    audit = PublishAudit(lambda _conn: [check_result(name, fn(frame)) for name, fn in checks])
+    with publishing(context, audit):
+        write = warehouse.get().replace_rows(table, frame, where=where, run_id=context.run.run_id, audit=audit)
     if report.fallback_note:
         context.log.warning(report.fallback_note)
     preview_cols = [c for c in frame.columns if c not in ("loaded_at", "simulated")][:12]
@@ -361,7 +366,7 @@ def _write_weather(context, warehouse: WarehouseResource, table, frame, where: d
             "source": _source_label(source.simulated),
             "preview": dg.MetadataValue.md(markdown_preview(frame[preview_cols])),
         },
-        check_results=check_results,
+        check_results=audit.results,
     )
 
 
@@ -430,8 +435,6 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     outlook["as_of"] = now
     outlook["simulated"] = simulated
     outlook["loaded_at"] = now
-    with permanent_write_errors():
-        write = wh.replace_rows(schema.weather_daily_outlook, outlook, run_id=context.run.run_id)
 
     expected_rows = len(points) * OUTLOOK_HORIZON_DAYS
     coverage = outlook.groupby("point_id")["forecast_date"].nunique()
@@ -442,16 +445,22 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                                                "rh_mean_pct": "humidity", "cloud_pct": "probability",
                                                "pop_max_pct": "probability", "precip_mm": "precipitation",
                                                "wind_max_ms": "wind"})
-    checks = [
-        check_result("outlook_full_horizon", quality.Verdict(
-            short_points == 0 and len(outlook) == expected_rows,
-            {"rows": len(outlook), "expected_rows": expected_rows, "points_short_of_horizon": short_points},
-            "every point covers the horizon" if short_points == 0 else f"{short_points} points miss days")),
-        check_result("outlook_values_in_range", quality.Verdict(
-            ranges.passed and nulls == 0, {**ranges.metadata, "missing_core_values": nulls},
-            ranges.description if nulls == 0 else f"{nulls} missing core values; {ranges.description}")),
-        check_result("outlook_max_ge_min", quality.max_not_below_min(outlook, "tmax_c", "tmin_c")),
-    ]
+
+    def evaluate(_conn):
+        return [
+            check_result("outlook_full_horizon", quality.Verdict(
+                short_points == 0 and len(outlook) == expected_rows,
+                {"rows": len(outlook), "expected_rows": expected_rows, "points_short_of_horizon": short_points},
+                "every point covers the horizon" if short_points == 0 else f"{short_points} points miss days")),
+            check_result("outlook_values_in_range", quality.Verdict(
+                ranges.passed and nulls == 0, {**ranges.metadata, "missing_core_values": nulls},
+                ranges.description if nulls == 0 else f"{nulls} missing core values; {ranges.description}")),
+            check_result("outlook_max_ge_min", quality.max_not_below_min(outlook, "tmax_c", "tmin_c")),
+        ]
+
+    audit = PublishAudit(evaluate)
+    with publishing(context, audit):
+        write = wh.replace_rows(schema.weather_daily_outlook, outlook, run_id=context.run.run_id, audit=audit)
     by_source = outlook["source"].value_counts().to_dict()
     return dg.MaterializeResult(
         metadata={
@@ -467,5 +476,5 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "mean_tmax_c": float(outlook["tmax_c"].mean()) if len(outlook) else 0.0,
             "preview": dg.MetadataValue.md(markdown_preview(outlook.drop(columns=["as_of", "loaded_at"]))),
         },
-        check_results=checks,
+        check_results=audit.results,
     )
