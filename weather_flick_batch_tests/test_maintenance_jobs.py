@@ -21,7 +21,7 @@ import dagster as dg
 import pytest
 from sqlalchemy.engine import make_url
 
-from weather_flick_batch import cli
+from weather_flick_batch import cli, settings
 from weather_flick_batch.core.apiclient import LocalRawArchive, S3RawArchive
 from weather_flick_batch.core.timeutil import KST
 from weather_flick_batch.definitions import DOMAINS, build_definitions
@@ -38,8 +38,8 @@ SECRET = "pw-that-must-never-show-7f3a"
 
 
 def full_definitions() -> dg.Definitions:
-    """The code location as the integrator will assemble it: every domain plus maintenance."""
-    return dg.Definitions.merge(build_definitions(), maintenance_defs)
+    """The code location as definitions.py assembles it: every domain, maintenance included."""
+    return build_definitions()
 
 
 def populate(url: str) -> None:
@@ -88,7 +88,8 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 # -- definitions ------------------------------------------------------------------------------------
 def test_maintenance_merges_with_every_domain_and_validates() -> None:
-    merged = dg.Definitions.merge(*DOMAINS, maintenance_defs, dg.Definitions(resources=build_resources()))
+    assert maintenance_defs in DOMAINS
+    merged = dg.Definitions.merge(*DOMAINS, dg.Definitions(resources=build_resources()))
     dg.Definitions.validate_loadable(merged)
     full = full_definitions()
     dg.Definitions.validate_loadable(full)
@@ -261,6 +262,41 @@ def test_backup_job_without_s3_keeps_backups_locally_with_retention(
     target = f"sqlite:///{tmp_path / 'restored.sqlite'}"
     assert cli.main(["backup", "restore", "--key", names[0], "--target-url", target]) == 0
     assert bk.table_stats(target) == bk.table_stats(url)
+
+
+def test_the_backup_job_backs_up_a_postgresql_instance_database_restore_verified(
+    fresh_postgres_url: str, s3_env: dict, tmp_path: Path
+) -> None:
+    """Production: the instance's run history goes to S3 too, and restores into an empty database."""
+    populate(settings.warehouse_url())
+    with dg.instance_for_test(overrides={"storage": {"postgres": {"postgres_url": fresh_postgres_url}}},
+                              ) as instance:
+        earlier = _noisy_job.execute_in_process(instance=instance).run_id  # history worth keeping
+        result = full_definitions().resolve_job_def("warehouse_backup_job").execute_in_process(instance=instance)
+        assert result.success
+        event = instance.get_latest_materialization_event(ops.INSTANCE_BACKUP_KEY)
+    metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+    name = metadata["backup"]
+    assert name.startswith("instance-postgresql-") and metadata["verification_passed"] is True
+    assert metadata["rows"] > 0 and "password" not in str(metadata).lower()
+    s3, bucket = s3_env["client"], s3_env["bucket"]
+    key = f"{ops.INSTANCE_BACKUP_PREFIX}/{name}"
+    assert {key, key + bk.MANIFEST_SUFFIX} <= s3_keys(s3, bucket)
+    assert not any(k.startswith(f"{ops.BACKUP_PREFIX}/instance-") for k in s3_keys(s3, bucket))
+    target_db = create_database("wfb_instance_restore")
+    try:
+        target = str(make_url(fresh_postgres_url).set(database=target_db))
+        assert cli.main(["backup", "restore", "--key", key, "--target-url", target]) == 0
+        restored = bk.table_stats(target)
+        assert restored == bk.fetch_manifest(s3, bucket, key).table_stats
+        restored_db = Warehouse(target)
+        try:
+            with restored_db.engine.connect() as conn:
+                assert earlier in {r[0] for r in conn.exec_driver_sql("SELECT run_id FROM runs")}
+        finally:
+            restored_db.dispose()
+    finally:
+        drop_database(target_db)
 
 
 def test_retention_never_deletes_the_backup_just_made(

@@ -68,7 +68,7 @@ MANIFEST_SUFFIX = ".manifest.json"
 DEFAULT_TOOL_TIMEOUT_S = 6 * 3600.0  # a hung pg_dump must not hold a run (and its snapshot) forever
 _EXTENSIONS = {"postgresql": "dump", "sqlite": "sqlite.gz"}
 _NAME_RE = re.compile(
-    r"^warehouse-(?P<engine>postgresql|sqlite)-(?P<ts>\d{8}T\d{6}Z)\.(?P<ext>dump|sqlite\.gz)$"
+    r"^(?P<kind>warehouse|instance)-(?P<engine>postgresql|sqlite)-(?P<ts>\d{8}T\d{6}Z)\.(?P<ext>dump|sqlite\.gz)$"
 )
 _TS_FORMAT = "%Y%m%dT%H%M%SZ"
 _CHUNK = 1 << 20
@@ -539,11 +539,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def backup_name(engine: str, now: datetime) -> str:
-    """``warehouse-<engine>-YYYYmmddTHHMMSSZ.<ext>``; the time in UTC so names sort by age."""
+#: What a backup is of: the warehouse, or the Dagster instance database (run history, schedules, sensors).
+KINDS = ("warehouse", "instance")
+
+
+def backup_name(engine: str, now: datetime, kind: str = "warehouse") -> str:
+    """``<kind>-<engine>-YYYYmmddTHHMMSSZ.<ext>``; the time in UTC so names sort by age."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return f"warehouse-{engine}-{now.astimezone(timezone.utc):{_TS_FORMAT}}.{_EXTENSIONS[engine]}"
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    return f"{kind}-{engine}-{now.astimezone(timezone.utc):{_TS_FORMAT}}.{_EXTENSIONS[engine]}"
 
 
 def parse_backup_name(name: str) -> tuple[str, datetime] | None:
@@ -604,11 +610,13 @@ def _dump_sqlite(target: _Target, out_path: Path, workdir: Path) -> dict[str, Ta
 
 
 def create_backup(
-    url: str, password: str | None, workdir: Path, now: datetime, *, timeout_s: float = DEFAULT_TOOL_TIMEOUT_S
+    url: str, password: str | None, workdir: Path, now: datetime, *, timeout_s: float = DEFAULT_TOOL_TIMEOUT_S,
+    kind: str = "warehouse",
 ) -> BackupArtifact:
-    """Dump the warehouse at ``url`` into ``workdir`` with its source stats (see the module doc)."""
+    """Dump the database at ``url`` (the warehouse, or the instance's: ``kind``) into ``workdir`` with its
+    source stats (see the module doc)."""
     target = _parse_url(url, password)
-    name = backup_name(target.engine, now)
+    name = backup_name(target.engine, now, kind)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / name

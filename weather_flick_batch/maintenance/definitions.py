@@ -13,4 +13,4 @@ from weather_flick_batch.maintenance import ops
 # A wrong retention or retry setting fails the code location at load, one line naming it.
 ops.validate_settings()
 
-defs = dg.Definitions(assets=[ops.BACKUP_SPEC], jobs=ops.jobs, schedules=ops.schedules, sensors=ops.sensors)
+defs = dg.Definitions(assets=[ops.BACKUP_SPEC, ops.INSTANCE_BACKUP_SPEC], jobs=ops.jobs, schedules=ops.schedules, sensors=ops.sensors)

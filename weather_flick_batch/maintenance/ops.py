@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # imported lazily at run time (load-time budget)
 MAINTENANCE_TAGS = LANE_TAGS["maintenance"]
 
 BACKUP_PREFIX = "backups"  # S3 prefix of warehouse backups (and the local directory's name)
+INSTANCE_BACKUP_PREFIX = "instance-backups"  # the Dagster instance database's, beside (not under) it
 RAW_PREFIX = "raw"  # same as weather_flick_batch.resources.api.RAW_PREFIX (not imported: it loads the API client)
 LOG_DIR_NAME = "logs"
 METADATA_LIST_LIMIT = 200  # paths listed in metadata per op; counts and bytes always cover everything
@@ -112,6 +113,16 @@ BACKUP_SPEC = dg.AssetSpec(
     description="The newest verified warehouse backup (dump + manifest of row counts and checksums), stored in S3 "
                 "or WEATHER_FLICK_HOME/backups by warehouse_backup_job daily at 02:00 KST. Materialized only once "
                 "the dump has been restored into a scratch database and matched its manifest.",
+)
+
+
+INSTANCE_BACKUP_KEY = dg.AssetKey(["maintenance", "instance_backup"])
+INSTANCE_BACKUP_SPEC = dg.AssetSpec(
+    INSTANCE_BACKUP_KEY, group_name="maintenance", kinds={"s3", "postgres"},
+    description="The newest verified backup of the Dagster instance's PostgreSQL database (run history, "
+                "event logs, schedule and sensor state, asset check history), stored in S3 under "
+                "instance-backups/ (or WEATHER_FLICK_HOME/instance-backups) by warehouse_backup_job. Restore: "
+                "`weather-flick-batch backup restore --key instance-backups/<name> --target-url <empty db>`.",
 )
 
 
@@ -270,15 +281,73 @@ def apply_backup_retention(context: dg.OpExecutionContext, s3: S3StorageResource
     })
 
 
+def instance_database(instance: dg.DagsterInstance) -> tuple[str, str | None] | None:
+    """The instance's PostgreSQL database as (URL without the password, password); None for other storage."""
+    from sqlalchemy.engine import make_url
+
+    url = getattr(instance.run_storage, "postgres_url", None)  # dagster-postgres's run storage
+    if not url:
+        return None
+    parsed = make_url(url)
+    return parsed.set(password=None).render_as_string(hide_password=False), parsed.password
+
+
+@dg.op(
+    description="Back up the Dagster instance's PostgreSQL database (run history, schedule and sensor state) like "
+                "the warehouse: consistent dump, restored into a scratch database and compared with its manifest, "
+                "stored in S3 under instance-backups/ (or locally), retention by the same settings. Skipped, with "
+                "a note, on an instance without PostgreSQL storage (embedded: back up DAGSTER_HOME instead).",
+    tags={"weather_flick/step": "backup"},
+)
+def back_up_instance_database(context: dg.OpExecutionContext, s3: S3StorageResource) -> None:
+    from weather_flick_batch.maintenance import backup as bk
+
+    database = instance_database(context.instance)
+    if database is None:
+        context.log.info("the Dagster instance does not store its runs in PostgreSQL (embedded SQLite under "
+                         "DAGSTER_HOME): no instance database to back up; copy DAGSTER_HOME instead")
+        return
+    url, password = database
+    now, work = _utcnow(), settings.home_dir() / INSTANCE_BACKUP_PREFIX / ".work" / context.run_id
+    local_dir = settings.home_dir() / INSTANCE_BACKUP_PREFIX
+    try:
+        try:
+            artifact = bk.create_backup(url, password, work, now, kind="instance")
+            result = bk.verify_backup(artifact.path, artifact.manifest, url, password)
+            if not result.passed:
+                raise dg.Failure(description=f"instance backup {artifact.name} failed verification: {result.reason}",
+                                 metadata=result.as_metadata(), allow_retries=False)
+            if s3.enabled:
+                key = bk.upload_backup(s3.get_client(), s3.bucket, INSTANCE_BACKUP_PREFIX, artifact)
+                location = f"s3://{s3.bucket}/{key}"
+            else:
+                location = str(bk.store_backup_locally(artifact, local_dir))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        keep_days = _setting("WEATHER_FLICK_BACKUP_KEEP_DAYS")
+        keep_count = _setting("WEATHER_FLICK_BACKUP_KEEP_COUNT")
+        retention = (bk.apply_retention(s3.get_client(), s3.bucket, INSTANCE_BACKUP_PREFIX, now, keep_days,
+                                        keep_count, dry_run=False) if s3.enabled
+                     else bk.apply_local_retention(local_dir, now, keep_days, keep_count, dry_run=False))
+    except bk.BackupError as exc:
+        raise _failure(exc, "instance database backup failed") from None
+    context.log_event(dg.AssetMaterialization(asset_key=INSTANCE_BACKUP_KEY, metadata={
+        "backup": artifact.name, "location": location, "size_bytes": artifact.size, "sha256": artifact.sha256,
+        "tables": len(artifact.table_stats), "rows": sum(t.row_count for t in artifact.table_stats.values()),
+        **result.as_metadata(), **retention.as_metadata()}))
+
+
 @dg.job(
     name="warehouse_backup_job",
     description="Consistent warehouse dump, verified by a restore into a scratch database, stored in S3 (or "
-                "locally) with its SHA-256 manifest, then retention by age and count.",
+                "locally) with its SHA-256 manifest, then retention by age and count; the Dagster instance's "
+                "PostgreSQL database the same way.",
     tags=MAINTENANCE_TAGS,
     executor_def=dg.in_process_executor,
 )
 def warehouse_backup_job() -> None:
     apply_backup_retention(store_warehouse_backup(verify_warehouse_backup(create_warehouse_backup())))
+    back_up_instance_database()  # independent: one failing does not stop the other
 
 
 # =============================================================================================
