@@ -280,6 +280,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Celery executor: result backend URL (Redis). Workers must use the same one (deploy/celery.yaml).",
             _parse_url, group="execution"),
     # -- maintenance settings (operations) --
+    Setting("WEATHER_FLICK_WEATHER_RETENTION_DAYS", "30",
+            "Days of KMA partitions (nowcast, short- and medium-range) the warehouse keeps; cleanup_job deletes "
+            "older ones. At least 8: the forecast verification reads a rolling week.", _parse_int,
+            group="maintenance"),
+    Setting("WEATHER_FLICK_AUDIT_RETENTION_DAYS", "90",
+            "Days of load_audit rows and destination rejects the warehouse keeps (cleanup_job).", _parse_int,
+            group="maintenance"),
+    Setting("WEATHER_FLICK_RETENTION_BATCH_ROWS", "5000",
+            "Rows cleanup_job deletes per transaction: small batches keep locks and the write-ahead log short.",
+            _parse_int, group="maintenance"),
     Setting("WEATHER_FLICK_BACKUP_KEEP_DAYS", "30",
             "Warehouse backups younger than this many days are kept (besides the newest "
             "WEATHER_FLICK_BACKUP_KEEP_COUNT).", _parse_int, group="maintenance"),
@@ -455,6 +465,9 @@ RANGES: dict[str, Range] = {
     "WEATHER_FLICK_HTTP_BACKOFF_S": _NOT_NEGATIVE,
     "WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE": _NOT_NEGATIVE,
     "WEATHER_FLICK_EXECUTOR_MAX_CONCURRENT": _NOT_NEGATIVE,
+    "WEATHER_FLICK_WEATHER_RETENTION_DAYS": Range(8, note="(the forecast verification reads a rolling week)"),
+    "WEATHER_FLICK_AUDIT_RETENTION_DAYS": _AT_LEAST_1,
+    "WEATHER_FLICK_RETENTION_BATCH_ROWS": _AT_LEAST_1,
     "WEATHER_FLICK_BACKUP_KEEP_DAYS": _NOT_NEGATIVE,  # 0: as soon as the job runs (the keep counts still hold)
     "WEATHER_FLICK_BACKUP_KEEP_COUNT": _AT_LEAST_1,
     "WEATHER_FLICK_RUN_RETENTION_DAYS": _NOT_NEGATIVE,  # 0: as soon as the job runs (the keep counts still hold)

@@ -381,6 +381,67 @@ def _noisy_job() -> None:
     _noisy()
 
 
+def test_warehouse_retention_dry_run_then_bounded_batches_then_nothing(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch, instance
+) -> None:
+    """Old KMA partitions and audit rows go in batches of WEATHER_FLICK_RETENTION_BATCH_ROWS; new ones stay."""
+    import pandas as pd
+
+    from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.warehouse import schema
+
+    monkeypatch.setenv("WEATHER_FLICK_WAREHOUSE_URL", warehouse_url)
+    monkeypatch.setenv("WEATHER_FLICK_WEATHER_RETENTION_DAYS", "10")
+    monkeypatch.setenv("WEATHER_FLICK_AUDIT_RETENTION_DAYS", "20")
+    monkeypatch.setenv("WEATHER_FLICK_RETENTION_BATCH_ROWS", "7")  # 30 old rows: five batches
+    populate(warehouse_url)
+    wh = Warehouse(warehouse_url)
+    now = now_kst().replace(minute=0, second=0, microsecond=0)
+    hours = {days: now - timedelta(days=days) for days in (0, 3, 9, 11, 40)}
+    for days, hour in hours.items():
+        frame = pd.DataFrame({"nx": range(1, 16), "ny": 100, "base_time": hour, "t1h_c": 1.5,
+                              "simulated": True, "loaded_at": hour})
+        wh.replace_rows(schema.weather_nowcast, frame.assign(partition_hour=hour), {"partition_hour": hour})
+    with wh.engine.begin() as conn:
+        conn.execute(schema.load_audit.update().values(written_at=now - timedelta(days=25))
+                     .where(schema.load_audit.c.table_name == "province_catalogue"))
+    audit_rows = wh.row_count(schema.load_audit)
+
+    def kept_hours() -> set:
+        return {pd.Timestamp(h).tz_convert("UTC") for h in wh.read_table(schema.weather_nowcast)["partition_hour"]}
+
+    job = full_definitions().resolve_job_def("cleanup_job")
+    dry = job.execute_in_process(instance=instance, run_config={"dry_run": True})
+    listed = dry.output_for_node("expire_warehouse_rows").listed
+    assert wh.row_count(schema.weather_nowcast) == 75 and wh.row_count(schema.load_audit) == audit_rows
+    assert any(line.startswith("weather_nowcast: partition_hour before") and line.endswith(": 30 rows")
+               for line in listed)
+    assert any(line.startswith("load_audit: written_at before") and line.endswith(": 1 rows") for line in listed)
+
+    statements: list[str] = []
+    import sqlalchemy as sa
+
+    def count_deletes(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith("DELETE FROM WEATHER_NOWCAST"):
+            statements.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count_deletes)
+    real = job.execute_in_process(instance=instance)
+    assert real.success and real.output_for_node("expire_warehouse_rows").items == 31
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", count_deletes)
+    # 30 old rows, 15 per partition hour, batches of 7: each batch ends at a whole partition (15 rows): two
+    # bounded batches, then the last one (fewer than 7 left: none) unbounded; never one statement for all.
+    assert ["<=" in s for s in statements] == [True, True, False], statements
+    assert kept_hours() == {pd.Timestamp(hours[d]).tz_convert("UTC") for d in (0, 3, 9)}
+    audits = wh.read_table(schema.load_audit, {"operation": "retention"})
+    assert set(audits["table_name"]) == {"weather_nowcast", "load_audit", "weather_short_range", "weather_mid_land",
+                                         "weather_mid_ta", "destination_rejects", "destination_weather_scores"}
+    assert int(audits.loc[audits["table_name"] == "weather_nowcast", "rows_replaced"].iloc[0]) == 30
+    again = job.execute_in_process(instance=instance)
+    assert again.output_for_node("expire_warehouse_rows").items == 0  # idempotent
+    wh.dispose()
+
+
 @pytest.mark.s3
 def test_cleanup_dry_run_changes_nothing_and_the_real_run_removes_exactly_that(
     tmp_path: Path, s3_env: dict, monkeypatch: pytest.MonkeyPatch, instance

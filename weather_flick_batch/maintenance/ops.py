@@ -516,14 +516,47 @@ def expire_raw_archives(context: dg.OpExecutionContext, config: CleanupConfig, s
 
 
 @dg.op(
+    description="Delete warehouse rows nothing reads any more, in bounded batches: KMA partitions older than "
+                "WEATHER_FLICK_WEATHER_RETENTION_DAYS, load_audit and destination rejects older than "
+                "WEATHER_FLICK_AUDIT_RETENTION_DAYS, scores of days before today.",
+    tags={"weather_flick/step": "cleanup"},
+)
+def expire_warehouse_rows(context: dg.OpExecutionContext, config: CleanupConfig,
+                          warehouse: WarehouseResource) -> CleanupOutcome:
+    from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.maintenance import retention
+
+    now = now_kst()
+    batch = settings.get("WEATHER_FLICK_RETENTION_BATCH_ROWS")
+    wh = warehouse.get()
+    if wh.current_revision() is None:
+        context.add_output_metadata({"dry_run": config.dry_run, "skipped": "the warehouse has no schema yet"})
+        return CleanupOutcome("warehouse rows", config.dry_run, 0, 0)
+    by_table, listed = {}, []
+    for rule in retention.rules(settings.get("WEATHER_FLICK_WEATHER_RETENTION_DAYS"),
+                                settings.get("WEATHER_FLICK_AUDIT_RETENTION_DAYS")):
+        cutoff = rule.cutoff(now)
+        started = time.perf_counter()
+        rows = wh.delete_older_than(rule.table, rule.column, cutoff, batch_rows=batch, run_id=context.run_id,
+                                    dry_run=config.dry_run)
+        by_table[rule.table] = {"rows": rows, "seconds": round(time.perf_counter() - started, 3)}
+        listed.append(f"{retention.describe(rule, cutoff)}: {rows} rows")
+    total = sum(t["rows"] for t in by_table.values())
+    context.add_output_metadata({
+        "dry_run": config.dry_run, ("rows_to_delete" if config.dry_run else "rows_deleted"): total,
+        "batch_rows": batch, "by_table": dg.MetadataValue.json(by_table), "rules": _listing(listed)})
+    return CleanupOutcome("warehouse rows", config.dry_run, total, 0, 0, tuple(listed))
+
+
+@dg.op(
     description="Totals of the cleanup: items and bytes freed (or that a dry run would free) per area.",
     tags={"weather_flick/step": "cleanup"},
 )
 def cleanup_report(
     context: dg.OpExecutionContext, logs: CleanupOutcome, compute_logs: CleanupOutcome, runs: CleanupOutcome,
-    raw: CleanupOutcome,
+    raw: CleanupOutcome, warehouse_rows: CleanupOutcome,
 ) -> dict[str, Any]:
-    outcomes = [logs, compute_logs, runs, raw]
+    outcomes = [logs, compute_logs, runs, raw, warehouse_rows]
     dry_run = any(o.dry_run for o in outcomes)
     report = {
         "dry_run": dry_run,
@@ -545,20 +578,23 @@ def cleanup_report(
 @dg.config_mapping
 def _cleanup_run_config(config: CleanupConfig) -> dg.RunConfig:
     """One switch for the whole job (``dry_run: true`` in the launchpad), fanned out to every op."""
-    ops = ("cleanup_platform_logs", "cleanup_compute_logs", "purge_old_runs", "expire_raw_archives")
+    ops = ("cleanup_platform_logs", "cleanup_compute_logs", "purge_old_runs", "expire_raw_archives",
+           "expire_warehouse_rows")
     return dg.RunConfig(ops={name: CleanupConfig(dry_run=config.dry_run) for name in ops})
 
 
 @dg.job(
     name="cleanup_job",
-    description="Compress and expire platform logs, expire Dagster compute logs, purge old run history and "
-                "expire raw API archives (local and S3). Run config `dry_run: true` only reports.",
+    description="Compress and expire platform logs, expire Dagster compute logs, purge old run history, "
+                "expire raw API archives (local and S3) and warehouse rows nothing reads any more. Run config "
+                "`dry_run: true` only reports.",
     tags=MAINTENANCE_TAGS,
     config=_cleanup_run_config,
     executor_def=dg.in_process_executor,
 )
 def cleanup_job() -> None:
-    cleanup_report(cleanup_platform_logs(), cleanup_compute_logs(), purge_old_runs(), expire_raw_archives())
+    cleanup_report(cleanup_platform_logs(), cleanup_compute_logs(), purge_old_runs(), expire_raw_archives(),
+                   expire_warehouse_rows())
 
 
 # =============================================================================================

@@ -447,6 +447,43 @@ class Warehouse:
                 audit(conn)
         return results
 
+    def delete_older_than(
+        self, table: sa.Table | str, column: str, cutoff: Any, *, batch_rows: int, run_id: str | None = None,
+        dry_run: bool = False,
+    ) -> int:
+        """Delete the rows whose ``column`` is before ``cutoff``, oldest first, about ``batch_rows`` at a
+        time; how many went.
+
+        Each batch is its own short transaction bounded by a value of ``column`` (the batch_rows-th
+        oldest): an index range on the partition columns, the same statements on both engines. Readers
+        are never held up for long, the write-ahead log stays small, and a job stopped half-way leaves
+        consistent tables and resumes where it stopped. A batch may exceed ``batch_rows`` by the rows that
+        share its boundary value (one partition). ``dry_run`` only counts. One load_audit row records it.
+        """
+        if batch_rows < 1:
+            raise ValueError("batch_rows must be >= 1")
+        tbl = self._table(table)
+        col = tbl.c[column]
+        old = col < cutoff
+        if dry_run:
+            with self.engine.connect() as conn:
+                return int(conn.execute(sa.select(sa.func.count()).select_from(tbl).where(old)).scalar_one())
+        self.ensure_schema()
+        deleted = 0
+        boundary_of_batch = sa.select(col).where(old).order_by(col).offset(batch_rows - 1).limit(1)
+        with _write_errors(tbl.name):
+            while True:
+                with self.engine.begin() as conn:
+                    boundary = conn.execute(boundary_of_batch).scalar()
+                    last = boundary is None  # fewer than batch_rows left: this batch takes them all
+                    batch = old if last else sa.and_(old, col <= boundary)
+                    deleted += conn.execute(tbl.delete().where(batch)).rowcount or 0
+                if last:
+                    break
+            with self.engine.begin() as conn:
+                self._audit(conn, tbl.name, "retention", {column: f"< {cutoff}"}, 0, deleted, run_id)
+        return deleted
+
     def _gate(self, table: str, before: int, after: int) -> None:
         """Raise (inside the transaction, so it rolls back) when a gated table would shrink too much."""
         if table not in GATED_TABLES or before < GATE_MIN_ROWS:
