@@ -242,6 +242,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_KMA_MAX_POINTS", "300",
             "Cap on forecast points (distinct KMA grid cells) per issuance, to stay inside the daily quota; "
             "the run metadata lists what the cap left out; 'none': no cap.", _parse_cap, group="kma"),
+    Setting("WEATHER_FLICK_KMA_DAILY_LIMIT", "10000",
+            "Calls a day per KMA key and operation (development keys: about 10,000): counted across every "
+            "process (in Redis), a key that reaches it is skipped until midnight KST, and platform/health warns "
+            "at 0.8 and errs at 0.95 of it.", _parse_int, group="kma"),
     Setting("WEATHER_FLICK_KMA_MAX_CONCURRENCY", "4",
             "Simultaneous KMA requests within one step (the kma_api pool bounds steps across runs).",
             _parse_int, group="kma"),
@@ -262,6 +266,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_HTTP_BACKOFF_S", "0.5",
             "Base of the exponential backoff between attempts, in seconds (delay <= base * 2^attempt).",
             _parse_float, group="kma"),
+    Setting("WEATHER_FLICK_KTO_DAILY_LIMIT", "1000",
+            "Calls a day per TourAPI key and operation (development keys: about 1,000), counted and enforced "
+            "like WEATHER_FLICK_KMA_DAILY_LIMIT.", _parse_int, group="kto"),
     Setting("WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE", "0",
             "Sample mode only: 0 serves the embedded real catalogue; N > 0 serves a deterministic synthetic "
             "catalogue of N destinations instead (load tests, the nationwide benchmark).", _parse_int, group="kto"),
@@ -371,6 +378,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_HEALTH_QUEUE_DEPTH_ERROR", "50",
             "Health: Runs waiting in the run queue; error above this value.",
             _parse_float, group="health"),
+    Setting("WEATHER_FLICK_HEALTH_API_QUOTA_RATIO_WARN", "0.8",
+            "Health: Calls today / the daily limit of the busiest API key and operation (KMA and TourAPI); "
+            "warning above this value.", _parse_float, group="health"),
+    Setting("WEATHER_FLICK_HEALTH_API_QUOTA_RATIO_ERROR", "0.95",
+            "Health: Calls today / the daily limit of the busiest API key and operation (KMA and TourAPI); "
+            "error above this value.", _parse_float, group="health"),
     Setting("WEATHER_FLICK_HEALTH_DISK_PATH", None,
             "Directory whose volume the disk-use health check grades. Default: WEATHER_FLICK_HOME (the "
             "platform's state; the first existing parent when it is not created yet).", group="health"),
@@ -456,6 +469,8 @@ RANGES: dict[str, Range] = {
     "WEATHER_FLICK_PUBLISH_MAX_ROW_DROP": _FRACTION,
     "WEATHER_FLICK_KMA_MAX_POINTS": Range(_PROVINCE_POINTS, note="(one point per province), or 'none' for no cap"),
     "WEATHER_FLICK_KMA_MAX_CONCURRENCY": _AT_LEAST_1,
+    "WEATHER_FLICK_KMA_DAILY_LIMIT": _AT_LEAST_1,
+    "WEATHER_FLICK_KTO_DAILY_LIMIT": _AT_LEAST_1,
     "WEATHER_FLICK_RAW_RETENTION_DAYS": _NOT_NEGATIVE,  # 0: as soon as the job runs (the keep counts still hold)
     "WEATHER_FLICK_HTTP_TIMEOUT_S": _POSITIVE,
     "WEATHER_FLICK_REDIS_TIMEOUT_S": _POSITIVE,
@@ -484,6 +499,8 @@ RANGES: dict[str, Range] = {
     "WEATHER_FLICK_HEALTH_RUN_SUCCESS_RATE_WARN": _FRACTION,
     "WEATHER_FLICK_HEALTH_RUN_SUCCESS_RATE_ERROR": _FRACTION,
     "WEATHER_FLICK_HEALTH_QUEUE_DEPTH_WARN": _NOT_NEGATIVE,
+    "WEATHER_FLICK_HEALTH_API_QUOTA_RATIO_WARN": _FRACTION,
+    "WEATHER_FLICK_HEALTH_API_QUOTA_RATIO_ERROR": _FRACTION,
     "WEATHER_FLICK_HEALTH_QUEUE_DEPTH_ERROR": _NOT_NEGATIVE,
     "WEATHER_FLICK_ALERT_COOLDOWN_S": _NOT_NEGATIVE,
     "WEATHER_FLICK_ALERT_MAX_PER_HOUR": _AT_LEAST_1,

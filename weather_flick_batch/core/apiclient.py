@@ -618,7 +618,11 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         logger: logging.Logger | None = None,
+        ledger: Any = None,
+        daily_limit: int | None = None,
     ) -> None:
+        """``ledger`` (core.quota) shares the day's calls and spent keys with every other process;
+        ``daily_limit``: calls per key and operation a day, after which a key counts as spent."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.service = service
@@ -646,6 +650,9 @@ class ApiClient:
         self._key_index = 0
         self._lock = threading.Lock()
         self.stats = ApiStats()
+        self.ledger = ledger
+        self.daily_limit = daily_limit
+        self._ledger_checked_at = -math.inf
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -665,7 +672,39 @@ class ApiClient:
         """Number of configured keys not yet reported as over quota."""
         return len(self._keys) - len(self._spent)
 
+    def _sync_spent(self, operation: str) -> None:
+        """Keys another process found spent today are skipped here too (asked at most once a second)."""
+        from weather_flick_batch.core.quota import key_id, quota_day
+
+        if self.ledger is None or time.monotonic() - self._ledger_checked_at < 1.0:
+            return
+        self._ledger_checked_at = time.monotonic()
+        try:
+            shared = self.ledger.spent(self.service, quota_day())
+        except Exception as exc:  # noqa: BLE001 - the ledger is shared bookkeeping, never a reason to fail
+            self.log.warning("%s quota ledger unavailable (%s)", self.service, type(exc).__name__)
+            return
+        for index, key in enumerate(self._keys):
+            if key_id(key) in shared and index not in self._spent:
+                self._mark_spent(index, operation, "another process found it spent today", share=False)
+
+    def _count_use(self, index: int, key: str, operation: str) -> None:
+        """One call the gateway saw, in the shared ledger; the configured daily limit spends the key."""
+        from weather_flick_batch.core.quota import quota_day
+
+        if self.ledger is None:
+            return
+        try:
+            used = self.ledger.add_use(self.service, operation, key, quota_day())
+        except Exception as exc:  # noqa: BLE001
+            self.log.warning("%s quota ledger unavailable (%s)", self.service, type(exc).__name__)
+            return
+        if self.daily_limit and used >= self.daily_limit:
+            self._mark_spent(index, operation, f"{used:,} calls today reached the configured daily limit "
+                                               f"{self.daily_limit:,}")
+
     def _current_key(self, operation: str) -> tuple[int, str]:
+        self._sync_spent(operation)
         with self._lock:
             if not self._keys:
                 raise self._error(
@@ -684,7 +723,14 @@ class ApiClient:
                 )
             return self._key_index, self._keys[self._key_index]
 
-    def _mark_spent(self, index: int, operation: str, reason: str) -> None:
+    def _mark_spent(self, index: int, operation: str, reason: str, share: bool = True) -> None:
+        if share and self.ledger is not None:
+            from weather_flick_batch.core.quota import quota_day
+
+            try:
+                self.ledger.mark_spent(self.service, self._keys[index], quota_day())
+            except Exception as exc:  # noqa: BLE001
+                self.log.warning("%s quota ledger unavailable (%s)", self.service, type(exc).__name__)
         with self._lock:
             if index in self._spent:
                 return  # another thread already rotated away from this key
@@ -836,6 +882,7 @@ class ApiClient:
                 index, key = self._current_key(operation)
                 url = f"{url_base}?{urlencode({self.key_param: key, **query})}"
                 status, body = self._send(url, operation)
+                self._count_use(index, key, operation)  # the gateway saw it, whatever it answered
                 data = self._parse(status, body, operation)
             except _QuotaSignal as signal:
                 self._mark_spent(index, operation, signal.reason)

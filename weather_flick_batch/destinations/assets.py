@@ -12,7 +12,7 @@ from weather_flick_batch.core.regions import PROVINCES
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.destinations.resources import KtoResource
 from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
-from weather_flick_batch.resources.api import raw_archive, response_cache
+from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
@@ -72,7 +72,7 @@ def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     from weather_flick_batch.core.apiclient import fetch_all_pages
 
     now = now_kst()
-    api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
+    api = kto.api(now.date(), response_cache(redis), raw_archive(s3), quota_ledger(redis))
     rows = []
     with fatal_api_errors():
         for province in PROVINCES:
@@ -154,7 +154,7 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
     existing = wh.read_table(schema.destinations, {"region_code": area_code})
     state_rows = wh.read_table(schema.destination_sync_state, {"region_code": area_code})
     last_sync = state_rows["last_sync_at"].iloc[0] if len(state_rows) else None
-    api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
+    api = kto.api(now.date(), response_cache(redis), raw_archive(s3), quota_ledger(redis))
     with fatal_api_errors():
         outcome = sync_province(api, area_code, existing, config.mode, now, last_sync, cache_ttl_s=CACHE_TTL_S)
 
@@ -335,7 +335,7 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
 
     now = now_kst()
     today = now.date()
-    api = kto.api(today, response_cache(redis), raw_archive(s3))
+    api = kto.api(today, response_cache(redis), raw_archive(s3), quota_ledger(redis))
     start = today - timedelta(days=30)
     with fatal_api_errors():
         items, pages = fetch_all_pages(api, "searchFestival2", {"eventStartDate": start.strftime("%Y%m%d")},
@@ -409,7 +409,7 @@ def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
     now = now_kst()
     wh = warehouse.get()
-    api = kto.api(now.date(), response_cache(redis), raw_archive(s3))
+    api = kto.api(now.date(), response_cache(redis), raw_archive(s3), quota_ledger(redis))
     # Listed without contentId, paged like the list operations: one call per 1,000 items instead of
     # one per destination. Whether the live API lists it that way is unverified here (README).
     with fatal_api_errors():

@@ -31,12 +31,14 @@ PAGE_SIZE = 1000
 
 def live_tour_api(
     *, base_url: str, keys: list[str], timeout_s: float = 10.0, max_attempts: int = 4, backoff_base_s: float = 0.5,
-    cache: ResponseCache | None = None, archive: RawArchive | None = None,
+    cache: ResponseCache | None = None, archive: RawArchive | None = None, ledger: Any = None,
+    daily_limit: int | None = None,
 ) -> ApiClient:
     client = ApiClient(
         service=SERVICE, base_url=base_url, keys=keys, key_param="serviceKey",
         key_setting_name="WEATHER_FLICK_KTO_API_KEYS", extra_params=COMMON_PARAMS, timeout_s=timeout_s,
         max_attempts=max_attempts, backoff_base_s=backoff_base_s, cache=cache, archive=archive,
+        ledger=ledger, daily_limit=daily_limit,
     )
     client.simulated = False  # type: ignore[attr-defined]
     return client

@@ -20,8 +20,9 @@ class KtoResource(dg.ConfigurableResource):
     # Sample mode only (WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE): 0 serves the embedded catalogue,
     # N > 0 a deterministic synthetic one of N destinations, for load tests at nationwide scale.
     sample_catalogue_size: int = 0
+    daily_limit: int = 1000  # calls per key and operation a day (WEATHER_FLICK_KTO_DAILY_LIMIT)
 
-    def api(self, today, cache=None, archive=None):
+    def api(self, today, cache=None, archive=None, ledger=None):
         from weather_flick_batch.destinations.client import SampleTourApi, live_tour_api
         from weather_flick_batch.destinations.sample_source import TourApiSampleSource
 
@@ -38,7 +39,7 @@ class KtoResource(dg.ConfigurableResource):
             )
         return live_tour_api(base_url=self.base_url, keys=keys, timeout_s=self.timeout_s,
                              max_attempts=self.max_attempts, backoff_base_s=self.backoff_s,
-                             cache=cache, archive=archive)
+                             cache=cache, archive=archive, ledger=ledger, daily_limit=self.daily_limit)
 
 
 @lru_cache(maxsize=2)

@@ -33,6 +33,7 @@ from weather_flick_batch.health.probes import (
     ProbeResult,
     Status,
     Thresholds,
+    probe_api_quota,
     probe_http_api,
     sustained_cpu,
     probe_redis,
@@ -102,6 +103,12 @@ PROBE_CHECKS: tuple[ProbeCheck, ...] = (
                "failed: run monitoring cancels runs that exceed dagster/max_runtime).",
                "run_success_rate_24h", "run_success_rate"),
     ProbeCheck("run_queue_depth", "run_queue_depth", "Runs waiting in the run queue.", "queue_depth", "queue_depth"),
+    ProbeCheck("kma_quota", "kma_api_quota",
+               "Today's KMA calls of the busiest key and operation against WEATHER_FLICK_KMA_DAILY_LIMIT, counted "
+               "across every process (Redis).", "kma_quota_ratio", "api_quota_ratio"),
+    ProbeCheck("kto_quota", "kto_api_quota",
+               "Today's TourAPI calls of the busiest key and operation against WEATHER_FLICK_KTO_DAILY_LIMIT, "
+               "counted across every process (Redis).", "kto_quota_ratio", "api_quota_ratio"),
 )
 PROBE_CHECKS_BY_PROBE: dict[str, ProbeCheck] = {p.probe: p for p in PROBE_CHECKS}
 
@@ -113,6 +120,8 @@ _EXTRA_METRICS: tuple[tuple[str, str, str], ...] = (
     ("warehouse_connections", "connections_in_use", "db_connections_in_use"),
     ("redis", "used_memory_bytes", "redis_used_memory_bytes"),
     ("run_success_rate", "finished_runs_24h", "runs_finished_24h"),
+    ("kma_quota", "calls_today", "kma_calls_today"),
+    ("kto_quota", "calls_today", "kto_calls_today"),
 )
 
 HEALTH_COLUMNS = dg.TableSchema(
@@ -340,7 +349,31 @@ def _api_probe(name: str, build: Callable[[], Any], call: Callable[[Any], object
     return probe_http_api(name, lambda: call(client), thresholds, redact=redact), simulated
 
 
-def run_kma_probe(kma: KmaResource, thresholds: Thresholds) -> tuple[list[ProbeResult], bool | None]:
+def run_quota_probes(kma: KmaResource, kto: KtoResource, ledger: Any, thresholds: Thresholds) -> list[ProbeResult]:
+    """Today's use of the KMA and TourAPI keys from the shared quota ledger (core.quota)."""
+    from weather_flick_batch.core.quota import RedisQuotaLedger, day_summary, quota_day
+
+    day, results = quota_day(), []
+    shared = isinstance(ledger, RedisQuotaLedger)
+    for probe, service, resource in (("kma_quota", "KMA", kma), ("kto_quota", "KTO", kto)):
+        keys = [k for k in (resource.api_keys or "").split(",") if k.strip()] if resource.mode != "sample" else []
+        if not keys:
+            results.append(probe_api_quota(probe, None, thresholds,
+                                           note=f"{service}: offline sample source, no quota spent"))
+            continue
+        try:
+            usage = ledger.usage(service, day)
+        except Exception as exc:  # noqa: BLE001
+            results.append(ProbeResult(probe, "error", None, "ratio", f"{service} quota ledger unreadable: "
+                                                                       f"{type(exc).__name__}"))
+            continue
+        results.append(probe_api_quota(
+            probe, day_summary(usage, keys, resource.daily_limit), thresholds,
+            note="" if shared else "this process's calls only: set WEATHER_FLICK_REDIS_URL to count every process"))
+    return results
+
+
+def run_kma_probe(kma: KmaResource, thresholds: Thresholds, ledger: Any = None) -> tuple[list[ProbeResult], bool | None]:
     """One nowcast call for one cell (Seoul, 60/127) for the newest published base time.
 
     No cache and no archive: a cached answer would report a dead API as healthy. NODATA still
@@ -355,12 +388,12 @@ def run_kma_probe(kma: KmaResource, thresholds: Thresholds) -> tuple[list[ProbeR
         except NoDataError:
             return None
 
-    return _api_probe("kma_api", kma.source, call, thresholds)
+    return _api_probe("kma_api", lambda: kma.source(ledger=ledger), call, thresholds)
 
 
-def run_kto_probe(kto: KtoResource, thresholds: Thresholds) -> tuple[list[ProbeResult], bool | None]:
+def run_kto_probe(kto: KtoResource, thresholds: Thresholds, ledger: Any = None) -> tuple[list[ProbeResult], bool | None]:
     """One areaCode2 call with one row (the cheapest authenticated TourAPI call), uncached."""
-    return _api_probe("kto_api", lambda: kto.api(now_kst().date()),
+    return _api_probe("kto_api", lambda: kto.api(now_kst().date(), ledger=ledger),
                       lambda api: api.get_json("areaCode2", {"numOfRows": 1, "pageNo": 1}), thresholds)
 
 
@@ -414,9 +447,12 @@ def _source_label(simulated: bool | None, sample: str, live: str) -> str:
 )
 def platform_health(context: dg.AssetExecutionContext, health: HealthResource, warehouse: WarehouseResource,
                     redis: RedisResource, kma: KmaResource, kto: KtoResource) -> dg.MaterializeResult:
+    from weather_flick_batch.resources.api import quota_ledger
+
     thresholds = health.get_thresholds()
-    kma_results, kma_simulated = run_kma_probe(kma, thresholds)
-    kto_results, kto_simulated = run_kto_probe(kto, thresholds)
+    ledger = quota_ledger(redis)  # the probes' own calls count against the quota too
+    kma_results, kma_simulated = run_kma_probe(kma, thresholds, ledger)
+    kto_results, kto_simulated = run_kto_probe(kto, thresholds, ledger)
     cpu = WindowCpu(*previous_cpu_counters(context.instance))
     system = probe_system(thresholds, cpu, disk_path=health.resolved_disk_path(), cpu_interval_s=health.cpu_interval_s)
     previous_pct = previous_cpu_pct(context.instance)
@@ -431,6 +467,7 @@ def platform_health(context: dg.AssetExecutionContext, health: HealthResource, w
         *kma_results,
         *kto_results,
         *run_runs_probe(context.instance, thresholds),
+        *run_quota_probes(kma, kto, ledger, thresholds),
     ]
     sources = {
         "kma_api": _source_label(kma_simulated, "SIMULATED (offline KMA sample source)", "KMA open API (live)"),

@@ -92,6 +92,8 @@ _MEASURES: tuple[_Measure, ...] = (
     _Measure("RUN_SUCCESS_RATE", "run_success_rate", 0.0, 1.0, False,
              "Share of the platform's runs finished in the last 24 h that succeeded"),
     _Measure("QUEUE_DEPTH", "queue_depth", 0.0, math.inf, True, "Runs waiting in the run queue"),
+    _Measure("API_QUOTA_RATIO", "api_quota_ratio", 0.0, 1.0, True,
+             "Calls today / the daily limit of the busiest API key and operation (KMA and TourAPI)"),
 )
 
 
@@ -131,6 +133,8 @@ class Thresholds:
     run_success_rate_error: float = 0.8
     queue_depth_warn: float = 20.0
     queue_depth_error: float = 50.0
+    api_quota_ratio_warn: float = 0.8
+    api_quota_ratio_error: float = 0.95
 
     def __post_init__(self) -> None:
         # Caught here too (not only in from_env) so a hand-built Thresholds cannot be inverted:
@@ -476,6 +480,17 @@ def probe_http_api(
     elapsed = clock() - started
     return [_grade(name, elapsed, thresholds.api_latency_s_warn, thresholds.api_latency_s_error, unit="s",
                    label=f"{name} reachable, round trip", metrics={"round_trip_s": elapsed, "reachable": 1.0})]
+
+
+def probe_api_quota(name: str, summary: Mapping[str, Any] | None, thresholds: Thresholds, *,
+                    note: str = "") -> ProbeResult:
+    """The day's use of one API's keys (core.quota.day_summary) graded against the daily limit;
+    ``summary`` None: no key in use (the offline sample source), nothing to grade."""
+    if summary is None:
+        return ProbeResult(name, "ok", None, "ratio", note or f"{name}: no API key in use")
+    return _grade(name, float(summary["ratio"]), thresholds.api_quota_ratio_warn, thresholds.api_quota_ratio_error,
+                  unit="ratio", label=f"{name}: today's busiest key and operation ({summary['busiest']}) at",
+                  metrics={"calls_today": float(summary["calls"])}, note=note)
 
 
 def probe_runs(

@@ -50,6 +50,7 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
             backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
             sample_catalogue_size=settings.get("WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE", env),
+            daily_limit=settings.get("WEATHER_FLICK_KTO_DAILY_LIMIT", env),
         ),
         "kma": KmaResource(
             mode=settings.get("WEATHER_FLICK_KMA_MODE", env),
@@ -61,6 +62,7 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             max_concurrency=settings.get("WEATHER_FLICK_KMA_MAX_CONCURRENCY", env),
             max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
             backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
+            daily_limit=settings.get("WEATHER_FLICK_KMA_DAILY_LIMIT", env),
         ),
         # Health probes and alert channels (settings in the health and alerts groups).
         **build_health_resources(env),

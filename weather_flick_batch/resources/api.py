@@ -11,10 +11,12 @@ from weather_flick_batch.core.apiclient import (
     ResponseCache,
     S3RawArchive,
 )
+from weather_flick_batch.core.quota import InMemoryQuotaLedger
 
 # Process-wide so that, in embedded mode, a step retried in the same process spends no calls on
 # what it already fetched (with Redis, the cache is shared by every process and worker).
 _MEMORY_CACHE = InMemoryResponseCache()
+_MEMORY_LEDGER = InMemoryQuotaLedger()
 
 RAW_PREFIX = "raw"
 
@@ -40,6 +42,25 @@ def response_cache(redis_resource) -> ResponseCache:
                           failures=settings.get("WEATHER_FLICK_BREAKER_FAILURES"),
                           cool_off_s=settings.get("WEATHER_FLICK_BREAKER_COOL_OFF_S"), warn=_warn_in_event_log)
     return RedisResponseCache(client, breaker=breaker)
+
+
+def quota_ledger(redis_resource):
+    """The quota ledger every process shares (Redis, behind the same breaker as the cache), or this
+    process's own without Redis."""
+    from sqlalchemy.engine import make_url
+
+    from weather_flick_batch.core.breaker import breaker_for
+    from weather_flick_batch.core.quota import RedisQuotaLedger
+
+    client = redis_resource.get_client()
+    if client is None:
+        return _MEMORY_LEDGER
+    url = make_url(str(redis_resource.url))
+    # The cache's breaker (same name, same instance): one stalled Redis is bypassed by both at once.
+    breaker = breaker_for(f"Redis response cache at {url.host}:{url.port or 6379}",
+                          failures=settings.get("WEATHER_FLICK_BREAKER_FAILURES"),
+                          cool_off_s=settings.get("WEATHER_FLICK_BREAKER_COOL_OFF_S"), warn=_warn_in_event_log)
+    return RedisQuotaLedger(client, breaker=breaker)
 
 
 def raw_archive(s3_resource) -> RawArchive:

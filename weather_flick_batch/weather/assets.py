@@ -15,7 +15,7 @@ from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_err
 from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
-from weather_flick_batch.resources.api import raw_archive, response_cache
+from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
@@ -75,7 +75,7 @@ def _fetch_issuance(context, kma: KmaResource, redis: RedisResource, s3: S3Stora
                       issuance.previous_mid_range_issuance),
     }[kind]
     base = base_of(context.partition_key)
-    source = kma.source(response_cache(redis), raw_archive(s3))
+    source = kma.source(response_cache(redis), raw_archive(s3), quota_ledger(redis))
     _ensure_servable(source, base, kind)
     ttl = _ttl_until(next_publication(now_kst()))
     with fatal_api_errors():

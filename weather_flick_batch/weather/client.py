@@ -90,6 +90,8 @@ class LiveKmaSource(KmaSource):
         cache: ResponseCache | None = None,
         archive: RawArchive | None = None,
         sleep: Callable[[float], None] | None = None,
+        ledger: Any = None,
+        daily_limit: int | None = None,
     ) -> None:
         super().__init__()
         kwargs: dict[str, Any] = {}
@@ -107,6 +109,8 @@ class LiveKmaSource(KmaSource):
             backoff_base_s=backoff_base_s,
             cache=cache,
             archive=archive,
+            ledger=ledger,
+            daily_limit=daily_limit,
             **kwargs,
         )
         self.stats = self.client.stats

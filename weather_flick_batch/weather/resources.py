@@ -19,8 +19,9 @@ class KmaResource(dg.ConfigurableResource):
     max_concurrency: int = 4
     max_attempts: int = 4
     backoff_s: float = 0.5
+    daily_limit: int = 10000  # calls per key and operation a day (WEATHER_FLICK_KMA_DAILY_LIMIT)
 
-    def source(self, cache=None, archive=None):
+    def source(self, cache=None, archive=None, ledger=None):
         from weather_flick_batch.weather.client import LiveKmaSource, SampleKmaSource
 
         if self.mode == "sample":
@@ -33,4 +34,5 @@ class KmaResource(dg.ConfigurableResource):
             )
         return LiveKmaSource(base_url=self.base_url, keys=keys, key_param=self.key_param,
                              timeout_s=self.timeout_s, max_attempts=self.max_attempts,
-                             backoff_base_s=self.backoff_s, cache=cache, archive=archive)
+                             backoff_base_s=self.backoff_s, cache=cache, archive=archive, ledger=ledger,
+                             daily_limit=self.daily_limit)
