@@ -35,6 +35,8 @@ setup(
         "pandas>=2.2",
         "requests>=2.31",
         "boto3>=1.34",
+        # FCM HTTP v1 needs an OAuth2 token from a service account (signed JWT): Google's own client.
+        "google-auth>=2.30",
     ],
     extras_require={
         "test": [

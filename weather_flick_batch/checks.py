@@ -12,9 +12,10 @@ if TYPE_CHECKING:  # core.quality imports pandas; the code location must load wi
     from weather_flick_batch.core.quality import Verdict
 
 
-def check_result(name: str, verdict: "Verdict", severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
-    """An in-asset check result from a pure quality verdict."""
-    return dg.AssetCheckResult(check_name=name, passed=verdict.passed, severity=severity,
+def check_result(name: str, verdict: "Verdict", severity=dg.AssetCheckSeverity.ERROR,
+                 asset_key: dg.AssetKey | None = None) -> dg.AssetCheckResult:
+    """An in-asset check result from a pure quality verdict (``asset_key``: in a multi-asset)."""
+    return dg.AssetCheckResult(check_name=name, passed=verdict.passed, severity=severity, asset_key=asset_key,
                                description=verdict.description, metadata=verdict.metadata)
 
 
@@ -66,15 +67,18 @@ def publishing(context: dg.AssetExecutionContext, audit: PublishAudit | None = N
             yield
     except PublishAuditError as exc:
         own = context.selected_asset_check_keys  # standalone checks run on their own, after the asset
+        keys = sorted(context.selected_asset_keys, key=lambda k: k.to_user_string())
         for result in (audit.results if audit else []):
-            if dg.AssetCheckKey(context.asset_key, result.check_name) not in own:
+            key = result.asset_key or keys[0]  # a multi-asset's results name their asset
+            if dg.AssetCheckKey(key, result.check_name) not in own:
                 continue
             context.log_event(dg.AssetCheckEvaluation(
-                asset_key=context.asset_key, check_name=result.check_name, passed=result.passed,
+                asset_key=key, check_name=result.check_name, passed=result.passed,
                 metadata=result.metadata or {}, severity=result.severity, description=result.description))
         partition = f"[{context.partition_key}]" if context.has_partition_key else ""
+        label = " and ".join(k.to_user_string() for k in keys)
         raise dg.Failure(
-            description=f"{context.asset_key.to_user_string()}{partition} was not published, the published table is "
+            description=f"{label}{partition} was not published, the published table is "
                         f"unchanged: {exc}",
             metadata={r.check_name: r.description or "" for r in (audit.failed() if audit else [])},
             allow_retries=False) from None

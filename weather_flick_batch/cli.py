@@ -51,15 +51,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from weather_flick_batch import settings
     from weather_flick_batch.definitions import defs
-    from weather_flick_batch.pipeline import run_pipeline, summary
-
+    from weather_flick_batch.pipeline import PIPELINE, run_pipeline, summary
     from weather_flick_batch.run_monitoring import fail_orphaned_runs
 
+    steps = PIPELINE
+    if args.only:
+        wanted = [name.strip() for name in args.only.split(",") if name.strip()]
+        known = [s.job_name for s in PIPELINE]
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            print(f"error: --only names jobs that are not in the pipeline: {', '.join(unknown)} "
+                  f"(its jobs, in order: {', '.join(known)})", file=sys.stderr)
+            return 2
+        steps = [s for s in PIPELINE if s.job_name in wanted]  # the pipeline's order, not the argument's
     instance = dg.DagsterInstance.get()
     # Runs of an earlier `make run` that was killed stay STARTED and would block the UI's queue.
     for run_id in fail_orphaned_runs(instance):
         print(f"run {run_id[:8]} of an earlier process was left STARTED (its worker is gone): marked failed")
-    result = run_pipeline(defs, instance)
+    result = run_pipeline(defs, instance, steps=steps)
     where = (
         f"Warehouse: {settings.warehouse_url()}\n"
         f"Dagster instance: {instance.root_directory}\n"
@@ -312,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     st.set_defaults(func=_cmd_settings)
 
     run = sub.add_parser("run", help="materialize the whole graph once on the current instance")
+    run.add_argument("--only", metavar="JOB[,JOB...]",
+                     help="run only these jobs of the pipeline, in its order (e.g. the ones that publish the "
+                          "back end's tables after a cutover)")
     run.set_defaults(func=_cmd_run)
 
     bk = sub.add_parser("backup", help="list warehouse backups, or restore one (see docs/operations.md)")

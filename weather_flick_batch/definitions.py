@@ -23,6 +23,7 @@ from weather_flick_batch.recommendations import assets as recommendation_assets 
 from weather_flick_batch.recommendations.definitions import defs as recommendation_defs  # noqa: E402
 from weather_flick_batch.regions.definitions import defs as region_defs  # noqa: E402
 from weather_flick_batch.resources import build_resources  # noqa: E402
+from weather_flick_batch.trips.definitions import defs as trip_defs  # noqa: E402
 from weather_flick_batch.weather import assets as weather_assets  # noqa: E402
 from weather_flick_batch.weather.definitions import defs as weather_defs  # noqa: E402
 
@@ -53,7 +54,7 @@ refresh_derived_job = dg.define_asset_job(
     description="Assets derived from the newest forecasts, with their checks.",
 )
 
-DOMAINS = [region_defs, destination_defs, weather_defs, recommendation_defs, health_defs, maintenance_defs]
+DOMAINS = [region_defs, destination_defs, weather_defs, recommendation_defs, trip_defs, health_defs, maintenance_defs]
 
 
 def build_definitions() -> dg.Definitions:

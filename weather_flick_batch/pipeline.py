@@ -21,6 +21,8 @@ class PipelineStep:
     partition_key: Callable[[datetime], str | None] = lambda _now: None
     # Static partitions (e.g. provinces): one run per key, in order.
     partition_keys: Callable[[], list[str]] | None = None
+    # Why the step does not apply to this deployment (None: it runs), e.g. no back-end tables.
+    skip_reason: Callable[[], str | None] = lambda: None
 
     def keys(self, now: datetime) -> list[str | None]:
         return list(self.partition_keys()) if self.partition_keys else [self.partition_key(now)]
@@ -52,6 +54,24 @@ def _two_newest_short_range() -> list[str]:
     return [issuance.short_range_partition_key(b) for b in (issuance.previous_short_range_issuance(newest), newest)]
 
 
+def _without_backend_tables() -> str | None:
+    """Trip notices need the back end's user tables: the embedded warehouse holds them (seeded);
+    a PostgreSQL warehouse has them only where the back end's database is (WEATHER_FLICK_SERVICE_SCHEMA)."""
+    import os
+
+    from weather_flick_batch import settings
+    from weather_flick_batch.warehouse import backend_tables
+    from weather_flick_batch.warehouse.warehouse import Warehouse
+
+    wh = Warehouse(settings.warehouse_url(), os.environ.get("WEATHER_FLICK_WAREHOUSE_PASSWORD") or None)
+    try:
+        with wh.engine.connect() as conn:
+            absent = backend_tables.missing(conn, wh.service_schema)
+    finally:
+        wh.dispose()
+    return f"the back end's tables {absent} are not in this warehouse" if absent else None
+
+
 # The whole graph in dependency order; each domain adds its steps here.
 PIPELINE: list[PipelineStep] = [
     PipelineStep("refresh_reference"),
@@ -61,6 +81,8 @@ PIPELINE: list[PipelineStep] = [
     PipelineStep("weather_short_range_job", partition_keys=_two_newest_short_range),
     PipelineStep("weather_mid_range_job", _latest("mid_range")),
     PipelineStep("refresh_derived"),
+    PipelineStep("seed_sample_trips_job", skip_reason=_without_backend_tables),
+    PipelineStep("trip_notices_job", skip_reason=_without_backend_tables),
     PipelineStep("refresh_analytics"),
     PipelineStep("health_job"),
 ]
@@ -85,6 +107,7 @@ class PipelineResult:
     materializations: dict[str, dict] = field(default_factory=dict)
     checks: list[CheckOutcome] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # job -> why it does not apply here
 
     @property
     def failed_error_checks(self) -> list[CheckOutcome]:
@@ -128,7 +151,13 @@ def run_pipeline(
     """Materialize every step of the pipeline with the in-process executor; stops at the first failure."""
     now = now or now_kst()
     outcome = PipelineResult(success=True)
+    skipped: dict[str, str | None] = {}
     for step, partition_key in [(s, k) for s in (steps or PIPELINE) for k in s.keys(now)]:
+        if step.job_name not in skipped:
+            skipped[step.job_name] = step.skip_reason()
+        if skipped[step.job_name]:
+            outcome.skipped[step.job_name] = skipped[step.job_name]
+            continue
         job = defs.resolve_job_def(step.job_name)
         result = job.execute_in_process(
             instance=instance,
@@ -162,6 +191,7 @@ def summary(result: PipelineResult, where: str) -> str:
     for key, meta in result.materializations.items():
         rows = meta.get("dagster/row_count")
         lines.append(f"  {key}" + (f": {rows} rows" if rows is not None else ""))
+    lines.extend(f"Skipped {job}: {why}" for job, why in result.skipped.items())
     passed = sum(c.passed for c in result.checks)
     lines.append(f"Asset checks: {passed}/{len(result.checks)} passed")
     lines.extend(c.line() + (" [host load: not counted in the exit status]"

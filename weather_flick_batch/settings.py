@@ -452,6 +452,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_ALERT_SNS_ENDPOINT_URL", None,
             "SNS endpoint override (moto, tests). Empty: AWS.",
             _parse_url, group="alerts"),
+    # Delivery of trip notices to travellers (docs/trip-notices.md): not the operators' alert channels.
+    Setting("WEATHER_FLICK_TRIP_SMTP_HOST", None,
+            "SMTP server for trip-notice e-mail to travellers; empty: EMAIL rows wait in notifications.",
+            group="trips"),
+    Setting("WEATHER_FLICK_TRIP_SMTP_PORT", "587",
+            "SMTP port for trip-notice e-mail (587 with starttls, 465 with ssl).",
+            _parse_int, group="trips"),
+    Setting("WEATHER_FLICK_TRIP_SMTP_SECURITY", "starttls",
+            "'starttls', 'ssl' or 'none'.",
+            group="trips"),
+    Setting("WEATHER_FLICK_TRIP_SMTP_USERNAME", None,
+            "SMTP login user for trip-notice e-mail; empty: no login.",
+            group="trips"),
+    Setting("WEATHER_FLICK_TRIP_SMTP_PASSWORD", None,
+            "SMTP login password for trip-notice e-mail.",
+            secret=True, group="trips"),
+    Setting("WEATHER_FLICK_TRIP_EMAIL_FROM", "WeatherFlick <no-reply@weatherflick.kr>",
+            "Sender of trip-notice e-mail.",
+            group="trips"),
+    Setting("WEATHER_FLICK_FCM_PROJECT_ID", None,
+            "Firebase project of the app; with the credentials file, PUSH rows are sent through FCM HTTP v1.",
+            group="trips"),
+    Setting("WEATHER_FLICK_FCM_CREDENTIALS_FILE", None,
+            "Path of the Firebase service account's JSON key (never its content in a variable or a log).",
+            group="trips"),
+    Setting("WEATHER_FLICK_FCM_BASE_URL", "https://fcm.googleapis.com",
+            "FCM endpoint (FCM-compatible servers, tests).",
+            _parse_url, group="trips"),
+    Setting("WEATHER_FLICK_TRIP_RETRY_BASE_S", "60",
+            "First delay before a failed delivery is retried; doubled on each further attempt.",
+            _parse_float, group="trips"),
 )
 
 # Every numeric setting's range (a test checks none is missing).
@@ -459,6 +490,8 @@ _PROVINCE_POINTS = 17  # the forecast points that every cap must keep: one per p
 _AT_LEAST_1, _NOT_NEGATIVE, _POSITIVE = Range(1), Range(0), Range(0, low_open=True)
 _FRACTION, _PERCENT = Range(0, 1), Range(0, 100)
 RANGES: dict[str, Range] = {
+    "WEATHER_FLICK_TRIP_SMTP_PORT": Range(1, 65535),
+    "WEATHER_FLICK_TRIP_RETRY_BASE_S": _POSITIVE,
     "WEATHER_FLICK_STEP_RETRY_DELAY_S": _NOT_NEGATIVE,
     "WEATHER_FLICK_TOP_N": _AT_LEAST_1,
     "WEATHER_FLICK_WATCHDOG_HEARTBEAT_MAX_AGE_S": _POSITIVE,

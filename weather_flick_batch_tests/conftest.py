@@ -30,16 +30,58 @@ _OUR_PREFIXES = ("WEATHER_FLICK_", "DAGSTER_PG_")
 os.environ["WEATHER_FLICK_ENV_FILE"] = "none"
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _embedded_environment(mp: pytest.MonkeyPatch, wf_home: Path, dagster_home: Path) -> None:
+    """Embedded defaults: none of a developer's variables, homes of the test's own."""
     for name in list(os.environ):
         if name.startswith(_OUR_PREFIXES):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("WEATHER_FLICK_ENV_FILE", "none")
-    monkeypatch.setenv("WEATHER_FLICK_HOME", str(tmp_path / "wfb_home"))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    (tmp_path / "dagster_home").mkdir(exist_ok=True)
-    (tmp_path / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+            mp.delenv(name, raising=False)
+    mp.setenv("WEATHER_FLICK_ENV_FILE", "none")
+    mp.setenv("WEATHER_FLICK_HOME", str(wf_home))
+    mp.setenv("DAGSTER_HOME", str(dagster_home))
+    dagster_home.mkdir(exist_ok=True)
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _embedded_environment(monkeypatch, tmp_path / "wfb_home", tmp_path / "dagster_home")
+
+
+@pytest.fixture(scope="session")
+def embedded_pipeline(tmp_path_factory: pytest.TempPathFactory):
+    """The whole graph once, on embedded defaults, for every test that reads what it produced.
+
+    Running the pipeline is the suite's most expensive step (~80 runs): the tests that need its
+    outcome share this one. Tests that change anything work on ``embedded_copy``.
+    Returns (home, PipelineResult): ``home/wf`` is WEATHER_FLICK_HOME, ``home/dagster`` DAGSTER_HOME.
+    """
+    import dagster as dg
+
+    from weather_flick_batch.core.apiclient import InMemoryResponseCache
+    from weather_flick_batch.definitions import build_definitions
+    from weather_flick_batch.pipeline import run_pipeline
+    from weather_flick_batch.resources import api
+
+    home = tmp_path_factory.mktemp("embedded_pipeline")
+    with pytest.MonkeyPatch.context() as mp:
+        _embedded_environment(mp, home / "wf", home / "dagster")
+        mp.setattr(api, "_MEMORY_CACHE", InMemoryResponseCache())
+        with dg.DagsterInstance.get() as instance:
+            result = run_pipeline(build_definitions(), instance)
+    assert result.success, result.failures
+    return home, result
+
+
+@pytest.fixture
+def embedded_copy(embedded_pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the embedded pipeline's warehouse and instance, with the environment pointing
+    at it: a test may change anything without touching the others."""
+    home, _result = embedded_pipeline
+    copy = tmp_path / "embedded"
+    shutil.copytree(home, copy)
+    monkeypatch.setenv("WEATHER_FLICK_HOME", str(copy / "wf"))
+    monkeypatch.setenv("DAGSTER_HOME", str(copy / "dagster"))
+    return copy
 
 
 @pytest.fixture(autouse=True)

@@ -9,28 +9,15 @@ from weather_flick_batch.regions.checks import regions_grid_consistent
 from weather_flick_batch.resources import build_resources
 
 
-def test_whole_graph_on_embedded_defaults_passes_every_error_check(monkeypatch):
-    """The whole graph beside a busy loop: host load is reported, never a failed pipeline (`make run`'s
-    exit status is `failed_gating_checks`). CPU thresholds of 0 make any load saturated; every other
-    threshold (memory, disk, latency, run success) keeps its production default."""
-    import subprocess
-    import sys
-
-    monkeypatch.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_WARN", "0")
-    monkeypatch.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_ERROR", "0")
+def test_whole_graph_on_embedded_defaults_passes_every_error_check(embedded_pipeline):
+    """The whole graph once on embedded defaults (the suite's shared run): every ERROR check passes,
+    every materializable asset is produced, and every row a reader sees says it was simulated."""
+    home, result = embedded_pipeline
     defs = build_definitions()
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        with dg.DagsterInstance.get() as instance:  # DAGSTER_HOME is a temp dir (conftest)
-            result = run_pipeline(defs, instance)
-    finally:
-        busy.kill()
     report = summary(result, "(test)")
     assert result.success, report
     failed = [c.line() for c in result.failed_gating_checks]
     assert not failed, "ERROR-severity checks failed:\n" + "\n".join(failed)
-    cpu = [c for c in result.checks if c.check == "cpu_use"]
-    assert cpu and not cpu[0].passed, "the busy loop was not seen"
     assert result.checks, "no checks ran"
     # Every materializable asset was produced by the pipeline.
     graph = defs.get_repository_def().asset_graph
@@ -41,11 +28,10 @@ def test_whole_graph_on_embedded_defaults_passes_every_error_check(monkeypatch):
     # Embedded mode runs on the offline sample sources: every row a reader sees says so.
     import sqlalchemy as sa
 
-    from weather_flick_batch import settings
     from weather_flick_batch.warehouse import schema
     from weather_flick_batch.warehouse.warehouse import Warehouse
 
-    wh = Warehouse(settings.warehouse_url())
+    wh = Warehouse(f"sqlite:///{home / 'wf' / 'warehouse.sqlite'}")
     unflagged = {}
     with wh.engine.connect() as conn:
         for table in schema.metadata.sorted_tables:
@@ -60,7 +46,31 @@ def test_whole_graph_on_embedded_defaults_passes_every_error_check(monkeypatch):
             assert total, f"{table.name} is empty after the pipeline"
             if rows:
                 unflagged[table.name] = rows
+    wh.dispose()
     assert not unflagged, f"rows not labelled simulated: {unflagged}"
+
+
+def test_host_load_is_reported_never_the_exit_status(embedded_copy, monkeypatch):
+    """The health job beside a busy loop: host load is reported, never a failed pipeline (`make run`'s
+    exit status is `failed_gating_checks`). CPU thresholds of 0 make any load saturated; every other
+    threshold (memory, disk, latency, run success) keeps its production default."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_WARN", "0")
+    monkeypatch.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_ERROR", "0")
+    defs = build_definitions()
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        with dg.DagsterInstance.get() as instance:  # the embedded pipeline's, a private copy
+            result = run_pipeline(defs, instance, steps=[s for s in PIPELINE if s.job_name == "health_job"])
+    finally:
+        busy.kill()
+    assert result.success, summary(result, "(test)")
+    cpu = [c for c in result.checks if c.check == "cpu_use"]
+    assert cpu and not cpu[0].passed, "the busy loop was not seen"
+    failed = [c.line() for c in result.failed_gating_checks]
+    assert not failed, "ERROR-severity checks failed beside a busy loop:\n" + "\n".join(failed)
 
 
 # Tables without a source flag, and why: bookkeeping, reference data that is the same in both modes,
@@ -71,6 +81,8 @@ UNFLAGGED = {
     "destination_rejects": "rejected input as received", "destination_forecast_cells": "geometry",
     "forecast_points": "geometry",
     "accommodations": "the back end's model has no column for it (its rows are flagged in destinations)",
+    "trip_notices": "bookkeeping of notices sent (their forecasts are flagged in trip_forecasts, and each "
+                    "notification's data says simulated)",
 }
 
 
@@ -119,3 +131,15 @@ def test_host_load_is_reported_but_does_not_decide_the_exit_status():
     assert busy.failed_error_checks == [cpu] and busy.failed_gating_checks == []
     assert "host load: not counted" in summary(busy, "")
     assert PipelineResult(success=True, checks=[cpu, data, warehouse]).failed_gating_checks == [data, warehouse]
+
+
+def test_run_only_runs_the_named_jobs_and_refuses_unknown_ones(embedded_copy, capsys):
+    from weather_flick_batch.cli import main
+
+    assert main(["run", "--only", "refresh_reference,nonsense_job"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nonsense_job" in err and "refresh_reference" in err
+    assert main(["run", "--only", "health_job,refresh_reference"]) == 0  # host load never sets the exit status
+    out = capsys.readouterr().out
+    assert "\n  regions: 17 rows" in out and "\n  platform/health" in out
+    assert "destinations/catalogue" not in out and "weather/" not in out

@@ -29,17 +29,10 @@ from weather_flick_batch.weather import assets as weather
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """The whole graph once; each test then breaks one input of its own copy."""
-    home = tmp_path_factory.mktemp("gate")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WEATHER_FLICK_HOME", str(home / "wf"))
-        mp.setenv("DAGSTER_HOME", str(home))
-        mp.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_WARN", "100")
-        mp.setenv("WEATHER_FLICK_HEALTH_CPU_PCT_ERROR", "100")
-        with dg.DagsterInstance.ephemeral() as instance:
-            assert run_pipeline(build_definitions(), instance).success
-        yield str(home / "wf")
+def published(embedded_pipeline):
+    """The whole graph once (shared with the suite); each test then breaks one input of its own copy."""
+    home, _result = embedded_pipeline
+    return str(home / "wf")
 
 
 @pytest.fixture

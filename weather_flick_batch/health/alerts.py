@@ -49,6 +49,7 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import quote
 
+from weather_flick_batch.core.smtp import smtp_session
 from weather_flick_batch.core.apiclient import redact_text
 
 __all__ = [
@@ -383,18 +384,8 @@ class EmailChannel:
     def send(self, alert: Alert, text: str) -> None:
         message = self.build_message(alert, text)
         try:
-            if self.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                                      context=self._context())
-            else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with smtp:
-                smtp.ehlo()
-                if self.security == "starttls":
-                    smtp.starttls(context=self._context())
-                    smtp.ehlo()  # capabilities (AUTH) are only advertised again after TLS
-                if self._username:
-                    smtp.login(self._username, self._password or "")
+            with smtp_session(self.host, self.port, self.security, self.timeout, username=self._username,
+                              password=self._password, context=self._context()) as smtp:
                 refused = smtp.send_message(message, from_addr=self.sender, to_addrs=self.recipients)
         except smtplib.SMTPResponseException as exc:
             # Server replies never echo the password, but they can quote a user name: scrub anyway.

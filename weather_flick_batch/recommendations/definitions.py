@@ -17,11 +17,11 @@ refresh_analytics_job = dg.define_asset_job(
 # analytics follow their daily cron. Run tags put these runs in the analytics lane.
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "recommendations_automation",
-    target=dg.AssetSelection.assets(OUTLOOK_KEY) | dg.AssetSelection.groups("recommendations", "analytics"),
+    target=dg.AssetSelection.assets(OUTLOOK_KEY) | dg.AssetSelection.groups("recommendations", "analytics", "trips"),
     default_status=dg.DefaultSensorStatus.RUNNING,
     run_tags=LANE_TAGS["analytics"],
     minimum_interval_seconds=60,
-    description="Declarative automation: outlook, scores and top lists follow new forecasts; analytics daily.",
+    description="Declarative automation: outlook, scores, top lists and trip notices follow new forecasts; analytics daily.",
 )
 
 defs = dg.Definitions(

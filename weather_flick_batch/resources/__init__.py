@@ -14,6 +14,7 @@ from weather_flick_batch.health.resources import build_health_resources
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.trips.resources import TripDeliveryResource
 from weather_flick_batch.weather.resources import KmaResource
 
 
@@ -42,6 +43,19 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "redis": RedisResource(url=settings.get("WEATHER_FLICK_REDIS_URL", env),
                                socket_timeout_s=settings.get("WEATHER_FLICK_REDIS_TIMEOUT_S", env)),
         "s3": S3StorageResource(**s3_kwargs),
+        "trip_delivery": TripDeliveryResource(
+            smtp_host=settings.get("WEATHER_FLICK_TRIP_SMTP_HOST", env),
+            smtp_port=settings.get("WEATHER_FLICK_TRIP_SMTP_PORT", env),
+            smtp_security=settings.get("WEATHER_FLICK_TRIP_SMTP_SECURITY", env),
+            smtp_username=settings.get("WEATHER_FLICK_TRIP_SMTP_USERNAME", env),
+            smtp_password=_secret("WEATHER_FLICK_TRIP_SMTP_PASSWORD", env),
+            email_from=settings.get("WEATHER_FLICK_TRIP_EMAIL_FROM", env),
+            fcm_project_id=settings.get("WEATHER_FLICK_FCM_PROJECT_ID", env),
+            fcm_credentials_file=settings.get("WEATHER_FLICK_FCM_CREDENTIALS_FILE", env),
+            fcm_base_url=settings.get("WEATHER_FLICK_FCM_BASE_URL", env),
+            retry_base_s=settings.get("WEATHER_FLICK_TRIP_RETRY_BASE_S", env),
+            timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
+        ),
         "kto": KtoResource(
             mode=settings.get("WEATHER_FLICK_KTO_MODE", env),
             base_url=settings.get("WEATHER_FLICK_KTO_BASE_URL", env),

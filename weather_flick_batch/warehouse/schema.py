@@ -394,6 +394,53 @@ analytics_forecast_verification = sa.Table(
 )
 
 
+# --- trips: the forecast each booked trip was last told, and the notices sent ----------------------
+# One row per active plan, itinerary day and place: the daily outlook at the place's forecast point.
+# The next run compares its new forecast with these rows, then replaces them.
+trip_forecasts = sa.Table(
+    "trip_forecasts",
+    metadata,
+    sa.Column("plan_id", sa.String(36), primary_key=True, comment="travel_plans.plan_id"),
+    sa.Column("day", sa.Integer, primary_key=True, autoincrement=False, comment="itinerary day, 1-based"),
+    sa.Column("stop", sa.Integer, primary_key=True, autoincrement=False, comment="place's order within the day"),
+    sa.Column("user_id", sa.String(36), nullable=False),
+    sa.Column("forecast_date", sa.Date, nullable=False),
+    sa.Column("place", sa.String(200), nullable=False, comment="the place's name as the itinerary gives it"),
+    sa.Column("content_id", sa.String(20), comment="TourAPI contentid; NULL when the itinerary gives none"),
+    sa.Column("region_code", sa.Integer, comment="TourAPI area code of the place (or of the trip's province)"),
+    sa.Column("point_id", sa.String(16), comment="forecast point used; NULL: no outlook covers the place that day"),
+    sa.Column("located_by", sa.String(16), nullable=False, comment="destination, region or none"),
+    sa.Column("tmax_c", sa.Float),
+    sa.Column("tmin_c", sa.Float),
+    sa.Column("pop_pct", sa.Float),
+    sa.Column("precip_mm", sa.Float),
+    sa.Column("wind_ms", sa.Float),
+    sa.Column("cloud_pct", sa.Float),
+    sa.Column("condition", sa.String(16), comment="sunny ... typhoon (trips/changes.py)"),
+    sa.Column("simulated", sa.Boolean, nullable=False, comment="true when the outlook came from the sample sources"),
+    sa.Column("computed_at", AwareDateTime, nullable=False),
+)
+
+# One row per notice told to a traveller: at most one per plan in any 24 hours, which the database
+# enforces (an exclusion constraint on PostgreSQL, a trigger on SQLite; migration 0008), so no
+# schedule, automation or concurrent run can send a second one.
+trip_notices = sa.Table(
+    "trip_notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(36), nullable=False),
+    sa.Column("user_id", sa.String(36), nullable=False),
+    sa.Column("notified_at", AwareDateTime, nullable=False, comment="when the notice was written"),
+    sa.Column("window_end", AwareDateTime, nullable=False,
+              comment="notified_at + 24 h: until then the plan gets no other notice"),
+    sa.Column("severity", sa.String(10), nullable=False, comment="info, warning or critical (the worst change)"),
+    sa.Column("changes", sa.JSON, nullable=False, comment="the changes, as in notifications.data"),
+    sa.Column("notification_ids", sa.Text, nullable=False, comment="the notifications rows, one per channel"),
+    sa.Column("run_id", sa.String(64)),
+)
+sa.Index("ix_trip_notices_plan", trip_notices.c.plan_id, trip_notices.c.notified_at)
+
+
 # --- the back end's tables (service contract) ----------------------------------------------------
 from weather_flick_batch.warehouse import service_tables as _service  # noqa: E402
 

@@ -265,7 +265,9 @@ def batch_tables_only(obj, name, type_, reflected, compare_to) -> bool:
     if getattr(table, "schema", None) == SERVICE_SCHEMA:
         return False
     table_name = name if type_ == "table" else getattr(table, "name", None)
-    return not (reflected and table_name in SERVICE_TABLE_NAMES)
+    from weather_flick_batch.warehouse.backend_tables import BACKEND_TABLE_NAMES
+
+    return not (reflected and table_name in (*SERVICE_TABLE_NAMES, *BACKEND_TABLE_NAMES))
 
 
 # -- creating or adopting them ------------------------------------------------------------------

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from weather_flick_batch.warehouse.schema import SERVICE_TABLES, metadata
-from weather_flick_batch.warehouse import service_tables
+from weather_flick_batch.warehouse import backend_tables, service_tables
 from weather_flick_batch.warehouse.service_tables import SERVICE_SCHEMA
 from weather_flick_batch.warehouse.types import AwareDateTime
 
@@ -255,6 +255,12 @@ class Warehouse:
                     # they exist (service_tables.adopt), in the same transaction as the migrations.
                     self.service_actions = [*cfg.attributes.get("service_actions", []),
                                             *service_tables.adopt(conn, self.service_schema)]
+                    if self.dialect == "sqlite":
+                        # The embedded warehouse stands in for the back end's database too: it holds
+                        # the back end's user tables (trip notices read them). Never on PostgreSQL,
+                        # where they are the back end's to create (backend_tables.py).
+                        self.service_actions += [f"created main.{name} (the back end's table, embedded)"
+                                                 for name in backend_tables.create_missing(conn)]
         except sa.exc.OperationalError as exc:
             raise WarehouseError(f"cannot reach the warehouse at {self.display_url}: {_first_line(exc)}") from None
         except sa.exc.DBAPIError as exc:
@@ -447,6 +453,21 @@ class Warehouse:
                 audit(conn)
         return results
 
+    @contextmanager
+    def transaction(self, names: str) -> Iterator[sa.Connection]:
+        """One transaction for a write that is more than table replaces (e.g. trip notices: forecasts,
+        plan updates and notices all land or none do); driver errors become one line naming ``names``."""
+        self.ensure_schema()
+        with _write_errors(names), self.engine.begin() as conn:
+            yield conn
+
+    def insert_frame(self, conn: sa.Connection, table: sa.Table | str, frame: pd.DataFrame) -> int:
+        """Bulk-insert ``frame`` into ``table`` inside ``conn``'s transaction (COPY on PostgreSQL)."""
+        tbl = self._table(table)
+        db_frame = self._to_db_frame(tbl, frame)
+        self._bulk_insert(conn, self.sql_name(tbl), db_frame)
+        return len(db_frame)
+
     def delete_older_than(
         self, table: sa.Table | str, column: str, cutoff: Any, *, batch_rows: int, run_id: str | None = None,
         dry_run: bool = False,
@@ -627,6 +648,8 @@ class Warehouse:
         found = metadata.tables.get(table)
         if found is None:
             found = SERVICE_TABLES.get(table)
+        if found is None:
+            found = backend_tables.BACKEND_TABLES.get(table)
         if found is None:
             raise WarehouseError(f"unknown warehouse table {table!r}")
         return found

@@ -1,0 +1,174 @@
+"""Booked trips: the back end's tables as external assets, trip forecasts and weather-change notices.
+
+The Dagster layer only: reading and rules live in ``itinerary``, ``forecast``, ``changes`` and
+``notices``; the one-transaction write in ``store``. docs/trip-notices.md explains the whole path.
+"""
+
+import json
+
+import dagster as dg
+
+from weather_flick_batch.checks import PublishAudit, check_result, publishing
+from weather_flick_batch.core import quality
+from weather_flick_batch.core.timeutil import now_kst
+from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.trips.resources import TripDeliveryResource
+from weather_flick_batch.warehouse import backend_tables, schema
+from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+from weather_flick_batch.weather.assets import FOLLOWS_NEW_DATA
+
+GROUP = "trips"
+BACKEND_OWNER = "team:backend"
+OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
+CELLS_KEY = dg.AssetKey(["destinations", "forecast_cells"])
+FORECASTS_KEY = dg.AssetKey(["trips", "trip_forecasts"])
+NOTICES_KEY = dg.AssetKey(["trips", "trip_notices"])
+
+_BACKEND_DESCRIPTIONS = {
+    "users": "The back end's users: the batch reads whether an e-mail address is verified.",
+    "travel_plans": "The back end's travel plans. The batch reads active plans' itineraries and writes "
+                    "weather_info (docs/trip-notices.md).",
+    "user_notification_settings": "Per-user notification settings: weather alerts, channels, quiet hours.",
+    "user_device_tokens": "FCM device tokens; the batch deactivates tokens FCM reports invalid.",
+    "notifications": "The back end's notifications (GET /notifications); trip notices add WEATHER_ALERT rows.",
+}
+
+backend_specs = [
+    dg.AssetSpec(
+        dg.AssetKey(["backend", name]), group_name="backend", description=_BACKEND_DESCRIPTIONS[name],
+        owners=[BACKEND_OWNER], kinds={"postgres"},
+        metadata={"dagster/column_schema": column_schema(table), "dagster/table_name": name,
+                  "owned_by": "the WeatherFlick back end (its migrations create it; embedded: the sample seed)"},
+    )
+    for name, table in backend_tables.BACKEND_TABLES.items()
+]
+PLANS_KEY = dg.AssetKey(["backend", "travel_plans"])
+
+
+@dg.op(description="Embedded warehouse only: sample users and a few hundred plans in the back end's tables, "
+                   "once (an empty travel_plans).", tags={"weather_flick/lane": "analytics"})
+def seed_sample_trips(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
+    from weather_flick_batch.trips import store
+
+    wh = warehouse.get()
+    if wh.dialect != "sqlite":
+        context.log.info("not the embedded warehouse: the back end's own users and plans are used")
+        return
+    now = now_kst()
+    seeded = store.seed_samples(wh, now.date(), now)
+    context.log.info(f"sample trips: {seeded}" if seeded else "sample trips already present")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            FORECASTS_KEY, group_name=GROUP, deps=[OUTLOOK_KEY, CELLS_KEY, PLANS_KEY],
+            kinds={"python", "pandas", "sql"}, automation_condition=FOLLOWS_NEW_DATA,
+            description=("Per active plan (CONFIRMED or IN_PROGRESS, not ended), remaining day and itinerary place: "
+                         "the daily outlook at the place's forecast point (destination cell, coordinates, or the "
+                         "province). Also written to travel_plans.weather_info."),
+            metadata={"dagster/column_schema": column_schema(schema.trip_forecasts),
+                      "dagster/table_name": "trip_forecasts"}),
+        dg.AssetSpec(
+            NOTICES_KEY, group_name=GROUP, deps=[FORECASTS_KEY, dg.AssetKey(["backend", "users"]),
+                                                 dg.AssetKey(["backend", "user_notification_settings"]),
+                                                 dg.AssetKey(["backend", "user_device_tokens"])],
+            kinds={"python", "sql"}, automation_condition=FOLLOWS_NEW_DATA,
+            description=("Weather-change notices: the forecast's changes since a trip was last told, by the "
+                         "previous system's rules, at most one per trip in 24 hours (a database constraint), as "
+                         "WEATHER_ALERT rows of the back end's notifications table per allowed channel."),
+            metadata={"dagster/column_schema": column_schema(schema.trip_notices),
+                      "dagster/table_name": "trip_notices"}),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec("every_active_stop_forecast", asset=FORECASTS_KEY, blocking=True,
+                          description="Every located stop within the outlook's horizon has values."),
+        dg.AssetCheckSpec("notices_within_backend_limits", asset=NOTICES_KEY, blocking=True,
+                          description="Titles <= 200 and messages <= 1,000 characters, priorities 1-10."),
+    ],
+    can_subset=False,
+)
+def trip_notices(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    import pandas as pd
+
+    from weather_flick_batch.trips import forecast, notices, store
+
+    wh = warehouse.get()
+    store.require_backend_tables(wh)
+    now = now_kst()
+    today = now.date()
+    plans = store.read_plans(wh, today)
+    stops = forecast.active_stops(plans, today)
+    cells = wh.read_table(schema.destination_forecast_cells, columns=["content_id", "point_id", "region_code", "nx", "ny"])
+    points = wh.read_table(schema.forecast_points, columns=["point_id", "nx", "ny", "region_code", "kind"])
+    outlook = wh.read_table(schema.weather_daily_outlook, columns=[
+        "point_id", "forecast_date", "tmax_c", "tmin_c", "pop_max_pct", "precip_mm", "wind_max_ms", "cloud_pct",
+        "simulated"])
+    current = forecast.trip_forecasts(stops.stops, cells, points, outlook)
+    previous = wh.read_table(schema.trip_forecasts)
+    found = forecast.detect_changes(previous, current)
+    infos = forecast.weather_infos(current, now)
+    users, settings_rows, tokens = store.read_people(wh, sorted(plans["user_id"].unique()))
+    simulated = bool(current["simulated"].any()) if len(current) else False
+    planned = notices.plan_notices(found, plans, users, settings_rows, tokens, now, simulated=simulated)
+
+    horizon = outlook["forecast_date"].max() if len(outlook) else None
+    in_horizon = current[(current["located_by"] != "none") & (current["forecast_date"] <= horizon)] \
+        if horizon is not None else current.iloc[0:0]
+    missing = int(in_horizon["tmax_c"].isna().sum())
+    rows = [r for p in planned for r in p.rows]
+    too_long = sum(1 for r in rows if len(r["title"]) > 200 or len(r["message"]) > 1000 or not 1 <= r["priority"] <= 10)
+
+    def evaluate(_conn):
+        return [
+            check_result("every_active_stop_forecast", quality.Verdict(
+                missing == 0, {"stops": len(current), "located_in_horizon": len(in_horizon), "without_values": missing},
+                f"{missing} located stops within the horizon have no forecast values"), asset_key=FORECASTS_KEY),
+            check_result("notices_within_backend_limits", quality.Verdict(
+                too_long == 0, {"notifications": len(rows), "out_of_limits": too_long},
+                f"{too_long} notifications exceed the back end's limits"), asset_key=NOTICES_KEY),
+        ]
+
+    audit = PublishAudit(evaluate)
+    with publishing(context, audit):
+        published = store.publish(wh, current, infos, planned, now, context.run.run_id, audit=audit)
+
+    located = current["located_by"].value_counts().to_dict() if len(current) else {}
+    severities = pd.Series([p.notice.severity for p in planned], dtype=object).value_counts().to_dict()
+    preview = pd.DataFrame([{"plan": p.plan_id[:8], "severity": p.notice.severity, "title": p.notice.title,
+                             "channels": ",".join(r["channel"] for r in p.rows)} for p in planned[:10]])
+    yield dg.MaterializeResult(asset_key=FORECASTS_KEY, metadata={
+        "dagster/row_count": published.forecast_rows, "active_plans": stops.plans,
+        "plans_forecast": published.plans_updated, "plans_without_places": len(stops.skipped),
+        "located_by": json.dumps(located), "simulated": simulated,
+    })
+    yield dg.MaterializeResult(asset_key=NOTICES_KEY, metadata={
+        "dagster/row_count": published.notices, "plans_with_changes": len(found),
+        "notifications_written": published.notifications, "by_channel": json.dumps(published.by_channel),
+        "by_severity": json.dumps(severities), "held_by_24h_rule": len(published.held_by_24h_rule),
+        "preview": dg.MetadataValue.md(markdown_preview(preview, rows=10) if len(preview) else "no notices"),
+    })
+    for result in audit.results:
+        yield result
+
+
+@dg.op(description="Send the due EMAIL and PUSH trip notices (SMTP, FCM HTTP v1), each at most once; "
+                   "transient failures retried later with backoff, invalid device tokens deactivated.",
+       tags={"weather_flick/network": "true"})
+def deliver_trip_notices(context: dg.OpExecutionContext, warehouse: WarehouseResource,
+                         trip_delivery: TripDeliveryResource) -> None:
+    from weather_flick_batch.trips import delivery, store
+
+    wh = warehouse.get()
+    store.require_backend_tables(wh)
+    outcome = delivery.deliver(wh, trip_delivery.senders(), now_kst(), context.run.run_id,
+                               retry_base_s=trip_delivery.retry_base_s)
+    context.log_event(dg.AssetObservation(asset_key=dg.AssetKey(["backend", "notifications"]), metadata={
+        "sent": outcome.sent, "retry_scheduled": outcome.retried, "failed": outcome.failed,
+        "tokens_deactivated": outcome.tokens_deactivated, "abandoned_claims": outcome.abandoned_claims,
+        "waiting_without_sender": json.dumps(outcome.no_sender),
+    }))
+    for line in outcome.errors[:20]:
+        context.log.warning(line)
+    if outcome.no_sender:
+        context.log.info(f"channels without a sender configured, rows left PENDING: {outcome.no_sender}")

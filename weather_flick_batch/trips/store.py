@@ -1,0 +1,167 @@
+"""Reading the back end's trip tables and publishing trip forecasts and notices, in one transaction.
+
+A run's whole outcome lands together or not at all: the new ``trip_forecasts`` (replacing what each
+trip was last told), ``travel_plans.weather_info`` of every forecast plan, and for each plan with
+changes one ``trip_notices`` row and its ``notifications`` rows. The 24-hour rule is the database's
+(migration 0008): plans with a notice in the last 24 hours are held back first, and on PostgreSQL
+the insert skips (ON CONFLICT DO NOTHING) any plan a concurrent run notified in between, so a
+notification row is written only for a notice the constraint accepted.
+
+No Dagster here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from weather_flick_batch.trips import samples
+from weather_flick_batch.trips.notices import PlannedNotice
+from weather_flick_batch.warehouse import backend_tables, schema
+from weather_flick_batch.warehouse.warehouse import Warehouse, WarehouseError
+
+T = backend_tables.BACKEND_TABLES
+WINDOW = timedelta(hours=24)
+
+
+class BackendTablesMissing(WarehouseError):
+    pass
+
+
+def require_backend_tables(wh: Warehouse) -> None:
+    with wh.engine.connect() as conn:
+        absent = backend_tables.missing(conn, wh.service_schema)
+    if absent:
+        where = f"service schema {wh.service_schema!r}" if wh.service_schema else "the embedded warehouse"
+        raise BackendTablesMissing(
+            f"the back end's tables {absent} are missing in {where} of {wh.display_url}: they are the back end's "
+            "(its migrations create them); point WEATHER_FLICK_SERVICE_SCHEMA at its schema")
+
+
+def read_plans(wh: Warehouse, today: date) -> pd.DataFrame:
+    """Active plans that have not ended: the only ones trip forecasts look at (selected in SQL)."""
+    tp = T["travel_plans"]
+    start, end = tp.c.start_date, tp.c.end_date
+    if wh.dialect == "postgresql" and _is_timestamptz(wh):
+        # The back end's migration 001 made them TIMESTAMPTZ: the trip's days are the traveller's (KST).
+        start = sa.cast(sa.func.timezone("Asia/Seoul", tp.c.start_date), sa.Date)
+        end = sa.cast(sa.func.timezone("Asia/Seoul", tp.c.end_date), sa.Date)
+    stmt = sa.select(tp.c.plan_id, tp.c.user_id, tp.c.title, tp.c.status, start.label("start_date"),
+                     end.label("end_date"), tp.c.itinerary).where(
+        tp.c.status.in_(backend_tables.ACTIVE_PLAN_STATUSES), sa.or_(tp.c.end_date.is_(None), end >= today))
+    with wh.engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all(),
+                             columns=["plan_id", "user_id", "title", "status", "start_date", "end_date", "itinerary"])
+    for column in ("plan_id", "user_id"):
+        frame[column] = frame[column].astype(str)
+    return frame
+
+
+def _is_timestamptz(wh: Warehouse) -> bool:
+    with wh.engine.connect() as conn:
+        columns = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns("travel_plans", schema=wh.service_schema)}
+    return isinstance(columns["start_date"], sa.DateTime)
+
+
+def read_people(wh: Warehouse, user_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(users, settings, active tokens) of ``user_ids``."""
+    u, s, d = T["users"], T["user_notification_settings"], T["user_device_tokens"]
+    if not user_ids:
+        return (pd.DataFrame(columns=["user_id", "is_email_verified", "is_active"]),
+                pd.DataFrame(columns=["user_id"]), pd.DataFrame(columns=["user_id", "device_token"]))
+    with wh.engine.connect() as conn:
+        users = pd.DataFrame(conn.execute(sa.select(u.c.user_id, u.c.email, u.c.is_email_verified, u.c.is_active)
+                                          .where(u.c.user_id.in_(user_ids))).mappings().all(),
+                             columns=["user_id", "email", "is_email_verified", "is_active"])
+        settings = pd.DataFrame(conn.execute(sa.select(s).where(s.c.user_id.in_(user_ids))).mappings().all(),
+                                columns=[c.name for c in s.columns])
+        tokens = pd.DataFrame(conn.execute(sa.select(d.c.user_id, d.c.device_token).where(
+            d.c.user_id.in_(user_ids), d.c.is_active.is_(True))).mappings().all(), columns=["user_id", "device_token"])
+    for frame in (users, settings, tokens):
+        frame["user_id"] = frame["user_id"].astype(str)
+    return users, settings, tokens
+
+
+@dataclass
+class Published:
+    forecast_rows: int = 0
+    plans_updated: int = 0
+    notices: int = 0
+    notifications: int = 0
+    held_by_24h_rule: list[str] = field(default_factory=list)
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+
+def publish(wh: Warehouse, forecasts: pd.DataFrame, infos: dict[str, dict[str, Any]], planned: list[PlannedNotice],
+            now: datetime, run_id: str | None, audit=None) -> Published:
+    out = Published()
+    tp, notifications, notices = T["travel_plans"], T["notifications"], schema.trip_notices
+    with wh.transaction("trip_forecasts, travel_plans, trip_notices, notifications") as conn:
+        conn.execute(schema.trip_forecasts.delete())
+        out.forecast_rows = wh.insert_frame(conn, schema.trip_forecasts, forecasts.assign(computed_at=now))
+        if infos:
+            conn.execute(tp.update().where(tp.c.plan_id == sa.bindparam("pid")).values(weather_info=sa.bindparam("info")),
+                         [{"pid": pid, "info": info} for pid, info in infos.items()])
+            out.plans_updated = len(infos)
+        candidates = [p for p in planned if p.rows]
+        if candidates:
+            recent = set(conn.execute(sa.select(notices.c.plan_id).where(
+                notices.c.plan_id.in_([p.plan_id for p in candidates]), notices.c.notified_at > now - WINDOW)).scalars())
+            out.held_by_24h_rule = sorted(p.plan_id for p in candidates if p.plan_id in recent)
+            fresh = [p for p in candidates if p.plan_id not in recent]
+            accepted = _insert_notices(conn, wh.dialect, fresh, now, run_id)
+            out.held_by_24h_rule += sorted(p.plan_id for p in fresh if p.plan_id not in accepted)
+            rows = [row for p in fresh if p.plan_id in accepted for row in p.rows]
+            if rows:
+                out.notifications = wh.insert_frame(conn, notifications, pd.DataFrame(rows))
+            out.notices = len(accepted)
+            for row in rows:
+                out.by_channel[row["channel"]] = out.by_channel.get(row["channel"], 0) + 1
+        if audit is not None:
+            audit(conn)
+    return out
+
+
+def _insert_notices(conn: sa.Connection, dialect: str, fresh: list[PlannedNotice], now: datetime,
+                    run_id: str | None) -> set[str]:
+    """Insert one trip_notices row per plan; the plan_ids the 24-hour constraint accepted."""
+    if not fresh:
+        return set()
+    values = [{"plan_id": p.plan_id, "user_id": p.user_id, "notified_at": now, "window_end": now + WINDOW,
+               "severity": p.notice.severity,
+               "changes": [c.as_json() for c in p.notice.changes],
+               "notification_ids": ",".join(r["id"] for r in p.rows), "run_id": run_id} for p in fresh]
+    table = schema.trip_notices
+    if dialect == "postgresql":
+        # ON CONFLICT DO NOTHING honours exclusion constraints: a plan notified by a concurrent run
+        # since the read above is skipped, not an error.
+        stmt = postgresql.insert(table).on_conflict_do_nothing().returning(table.c.plan_id)
+        return {r for r in conn.execute(stmt, values).scalars()}
+    conn.execute(table.insert(), values)  # SQLite: one writer; the trigger stays the last word
+    return {p.plan_id for p in fresh}
+
+
+def seed_samples(wh: Warehouse, today: date, now: datetime) -> dict[str, int]:
+    """Write the sample users and plans into the embedded back-end tables, once (empty tables only)."""
+    if wh.dialect != "sqlite":
+        raise WarehouseError("sample trips are for the embedded warehouse only: the back end owns its users")
+    with wh.engine.connect() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(T["travel_plans"])).scalar():
+            return {}
+        catalogue = pd.DataFrame(conn.execute(sa.select(
+            schema.destinations.c.content_id, schema.destinations.c.title, schema.destinations.c.region_code,
+            schema.destinations.c.addr1).where(schema.destinations.c.is_active.is_(True))).mappings().all(),
+            columns=["content_id", "title", "region_code", "addr1"])
+    people, settings, tokens = samples.users(now)
+    plans = samples.plans(today, catalogue, now)
+    with wh.transaction("users, travel_plans") as conn:
+        for name, frame in (("users", people), ("user_notification_settings", settings),
+                            ("user_device_tokens", tokens), ("travel_plans", plans)):
+            conn.execute(T[name].insert(), frame.astype(object).where(frame.notna(), None).to_dict("records"))
+    return {"users": len(people), "settings": len(settings), "device_tokens": len(tokens), "plans": len(plans)}
+
