@@ -105,8 +105,7 @@ def publish(wh: Warehouse, forecasts: pd.DataFrame, infos: dict[str, dict[str, A
         conn.execute(schema.trip_forecasts.delete())
         out.forecast_rows = wh.insert_frame(conn, schema.trip_forecasts, forecasts.assign(computed_at=now))
         if infos:
-            conn.execute(tp.update().where(tp.c.plan_id == sa.bindparam("pid")).values(weather_info=sa.bindparam("info")),
-                         [{"pid": pid, "info": info} for pid, info in infos.items()])
+            _update_weather_info(wh, conn, infos)
             out.plans_updated = len(infos)
         candidates = [p for p in planned if p.rows]
         if candidates:
@@ -125,6 +124,22 @@ def publish(wh: Warehouse, forecasts: pd.DataFrame, infos: dict[str, dict[str, A
         if audit is not None:
             audit(conn)
     return out
+
+
+def _update_weather_info(wh: Warehouse, conn: sa.Connection, infos: dict[str, dict[str, Any]]) -> None:
+    """``travel_plans.weather_info`` of every forecast plan. On PostgreSQL one COPY into a temporary
+    table and one UPDATE ... FROM (an UPDATE per plan is a round trip per plan: 100,000 of them)."""
+    tp = T["travel_plans"]
+    if wh.dialect != "postgresql":
+        conn.execute(tp.update().where(tp.c.plan_id == sa.bindparam("pid")).values(weather_info=sa.bindparam("info")),
+                     [{"pid": pid, "info": info} for pid, info in infos.items()])
+        return
+    staged = sa.Table("trip_weather_info_stage", sa.MetaData(), sa.Column("plan_id", sa.Text, primary_key=True),
+                      sa.Column("info", postgresql.JSONB), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    staged.create(conn)
+    wh.insert_frame(conn, staged, pd.DataFrame({"plan_id": list(infos), "info": list(infos.values())}))
+    conn.exec_driver_sql(f"UPDATE {wh.sql_name(tp)} AS t SET weather_info = s.info FROM trip_weather_info_stage AS s "
+                         "WHERE t.plan_id::text = s.plan_id")
 
 
 def _insert_notices(conn: sa.Connection, dialect: str, fresh: list[PlannedNotice], now: datetime,
