@@ -356,7 +356,13 @@ def _failure_details(dep: Deployment, run_id: str) -> str:
         return "\n".join(lines[-15:])
 
 
-def launch_pipeline(dep: Deployment) -> list[LaunchedRun]:
+# The province syncs of the whole graph here: three, not 17. Each sync is the same job on another
+# partition; 17 of them cost minutes of the suite and prove nothing three do not (partitions through
+# the queue, the sync lane's limit, steps spread over both workers).
+PROVINCES = ("seoul", "gangwon", "jeju")
+
+
+def launch_pipeline(dep: Deployment, provinces: tuple[str, ...] = PROVINCES) -> list[LaunchedRun]:
     """Every job of the pipeline through GraphQL, in order; the partitions of one job at once.
 
     The partitions of one step are independent and are submitted together, as a backfill from the UI
@@ -371,7 +377,11 @@ def launch_pipeline(dep: Deployment) -> list[LaunchedRun]:
         if step.job_name in ("seed_sample_trips_job", "trip_notices_job"):
             continue  # these warehouses hold no back-end user tables (trip notices: test_trips.py)
         batch = []
-        for key in step.keys(now):
+        keys = step.keys(now)
+        if step.job_name == "destinations_sync_job":
+            assert set(provinces) <= set(keys), provinces
+            keys = list(provinces)
+        for key in keys:
             run_id = client.submit_job_execution(
                 step.job_name, repository_location_name=LOCATION, repository_name=REPOSITORY,
                 tags={"dagster/partition": key} if key else None,
@@ -397,7 +407,7 @@ def assert_complete_scores(dep: Deployment) -> int:
     per_destination = dep.scalar(
         "SELECT count(*) FROM (SELECT content_id FROM destination_weather_scores GROUP BY content_id "
         "HAVING count(DISTINCT forecast_date) = %s) t", (HORIZON_DAYS,))
-    assert active > 400, f"only {active} active destinations synced"
+    assert active > 20 * len(PROVINCES), f"only {active} active destinations synced"
     assert per_destination == active, f"{active} active destinations, {per_destination} scored for {HORIZON_DAYS} days"
     assert rows == distinct == active * HORIZON_DAYS, (rows, distinct, active)
     return rows
@@ -497,7 +507,7 @@ def test_celery_workers_run_every_step(celery_deployment: Deployment, celery_pip
     dep = celery_deployment
     runs = celery_pipeline
     assert [r.job_name for r in runs][0] == "refresh_reference"
-    assert sum(r.job_name == "destinations_sync_job" for r in runs) == 17
+    assert sorted(r.partition for r in runs if r.job_name == "destinations_sync_job") == sorted(PROVINCES)
     assert all(r.status == "SUCCESS" for r in runs)
     assert_complete_scores(dep)
     assert dep.scalar("SELECT count(*) FROM regions WHERE region_level = 1") == 17
