@@ -16,6 +16,7 @@ setup(
             "warehouse/migrations/*.mako",
             "warehouse/migrations/versions/*.py",
             "destinations/catalogue/*.json",
+            "weather_warnings/*.csv",
         ]
     },
     install_requires=[

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ import pandas as pd
 DESTINATIONS = 50_000
 DAYS = 10
 REFERENCE_SAMPLE = 20_000
+FIRST_DAY = date(2026, 9, 10)  # the ten days straddle the end of the bathing season (15 September)
 
 
 def make_frame(destinations: int = DESTINATIONS, days: int = DAYS, seed: int = 7) -> pd.DataFrame:
@@ -29,6 +31,10 @@ def make_frame(destinations: int = DESTINATIONS, days: int = DAYS, seed: int = 7
     frame = pd.DataFrame({
         "content_type_id": np.repeat(types, days),
         "coastal": np.repeat(rng.random(destinations) < 0.1, days),
+        "winter_sport": np.repeat(rng.random(destinations) < 0.01, days),
+        # datetime.date objects, as the warehouse's outlook gives them
+        "forecast_date": np.tile(np.array([FIRST_DAY + timedelta(days=d) for d in range(days)], dtype=object),
+                                 destinations),
         "lead_days": np.tile(np.arange(days), destinations),
         "tmax_c": rng.normal(18, 9, n), "rh_mean_pct": rng.uniform(30, 95, n),
         "cloud_pct": rng.uniform(0, 100, n), "pop_max_pct": rng.uniform(0, 100, n),

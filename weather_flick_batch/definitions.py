@@ -13,6 +13,7 @@ from weather_flick_batch import settings
 # the same .env first, before any setting is read (WEATHER_FLICK_ENV_FILE, docs/migration.md).
 settings.load_env_file()
 
+from weather_flick_batch.air_quality.definitions import defs as air_quality_defs  # noqa: E402
 from weather_flick_batch.destinations import assets as destination_assets  # noqa: E402
 from weather_flick_batch.destinations.definitions import defs as destination_defs  # noqa: E402
 from weather_flick_batch.execution import build_executor  # noqa: E402
@@ -26,13 +27,15 @@ from weather_flick_batch.resources import build_resources  # noqa: E402
 from weather_flick_batch.trips.definitions import defs as trip_defs  # noqa: E402
 from weather_flick_batch.weather import assets as weather_assets  # noqa: E402
 from weather_flick_batch.weather.definitions import defs as weather_defs  # noqa: E402
+from weather_flick_batch.weather_warnings import assets as warning_assets  # noqa: E402
+from weather_flick_batch.weather_warnings.definitions import defs as warning_defs  # noqa: E402
 
 # Reference data the catalogue sync depends on.
 refresh_reference_job = dg.define_asset_job(
     name="refresh_reference",
-    selection=dg.AssetSelection.assets("regions", destination_assets.DISTRICTS_KEY),
+    selection=dg.AssetSelection.assets("regions", destination_assets.DISTRICTS_KEY, warning_assets.ZONES_KEY),
     tags=LANE_TAGS["sync"],
-    description="Regions and districts, with their checks.",
+    description="Regions, districts and the weather-warning zones, with their checks.",
 )
 
 # What follows a catalogue sync: festivals, each destination's cell, and the forecast points.
@@ -54,7 +57,8 @@ refresh_derived_job = dg.define_asset_job(
     description="Assets derived from the newest forecasts, with their checks.",
 )
 
-DOMAINS = [region_defs, destination_defs, weather_defs, recommendation_defs, trip_defs, health_defs, maintenance_defs]
+DOMAINS = [region_defs, destination_defs, weather_defs, warning_defs, air_quality_defs, recommendation_defs, trip_defs,
+           health_defs, maintenance_defs]
 
 
 def build_definitions() -> dg.Definitions:

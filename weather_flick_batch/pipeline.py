@@ -44,6 +44,12 @@ def _latest(kind: str) -> Callable[[datetime], str]:
     return key
 
 
+def _latest_dust_forecast(now: datetime) -> str:
+    from weather_flick_batch.air_quality import issuance
+
+    return issuance.partition_key(issuance.latest_issuance(now))
+
+
 def _two_newest_short_range() -> list[str]:
     """The outlook blends the two newest issuances, and verification pairs the older one's
     forecasts with the hour just observed; the previous window is also what freshness expects."""
@@ -78,8 +84,12 @@ PIPELINE: list[PipelineStep] = [
     PipelineStep("destinations_sync_job", partition_keys=_provinces),
     PipelineStep("refresh_catalogue_derived"),
     PipelineStep("weather_nowcast_job", _latest("nowcast")),
+    PipelineStep("weather_ultra_short_job", _latest("ultra_short")),
     PipelineStep("weather_short_range_job", partition_keys=_two_newest_short_range),
     PipelineStep("weather_mid_range_job", _latest("mid_range")),
+    PipelineStep("weather_warnings_job"),
+    PipelineStep("dust_forecast_job", _latest_dust_forecast),
+    PipelineStep("dust_measurements_job"),
     PipelineStep("refresh_derived"),
     PipelineStep("seed_sample_trips_job", skip_reason=_without_backend_tables),
     PipelineStep("trip_notices_job", skip_reason=_without_backend_tables),

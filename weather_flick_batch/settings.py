@@ -272,6 +272,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE", "0",
             "Sample mode only: 0 serves the embedded real catalogue; N > 0 serves a deterministic synthetic "
             "catalogue of N destinations instead (load tests, the nationwide benchmark).", _parse_int, group="kto"),
+    Setting("WEATHER_FLICK_AIRKOREA_MODE", "sample",
+            "'sample': the offline AirKorea sample source (simulated fine dust); 'live': the AirKorea open API.",
+            _parse_mode, group="airkorea"),
+    Setting("WEATHER_FLICK_AIRKOREA_BASE_URL", "https://apis.data.go.kr/B552584/ArpltnInforInqireSvc",
+            "AirKorea (한국환경공단) air-pollution service base URL.", _parse_url, group="airkorea"),
+    Setting("WEATHER_FLICK_AIRKOREA_API_KEYS", None,
+            "Comma-separated data.go.kr keys subscribed to the AirKorea service; rotated on quota. Required in "
+            "live mode.", secret=True, group="airkorea"),
+    Setting("WEATHER_FLICK_AIRKOREA_DAILY_LIMIT", "500",
+            "Calls a day per AirKorea key and operation (development keys: about 500), counted and enforced like "
+            "WEATHER_FLICK_KMA_DAILY_LIMIT.", _parse_int, group="airkorea"),
     # -- execution settings (scale-out; weather_flick_batch/execution.py, docs/topology.md) --
     Setting("WEATHER_FLICK_EXECUTOR", "in_process",
             "Executor of every job: 'in_process' (all steps in the run worker), 'multiprocess' (a subprocess "
@@ -504,6 +515,7 @@ RANGES: dict[str, Range] = {
     "WEATHER_FLICK_KMA_MAX_CONCURRENCY": _AT_LEAST_1,
     "WEATHER_FLICK_KMA_DAILY_LIMIT": _AT_LEAST_1,
     "WEATHER_FLICK_KTO_DAILY_LIMIT": _AT_LEAST_1,
+    "WEATHER_FLICK_AIRKOREA_DAILY_LIMIT": _AT_LEAST_1,
     "WEATHER_FLICK_RAW_RETENTION_DAYS": _NOT_NEGATIVE,  # 0: as soon as the job runs (the keep counts still hold)
     "WEATHER_FLICK_HTTP_TIMEOUT_S": _POSITIVE,
     "WEATHER_FLICK_REDIS_TIMEOUT_S": _POSITIVE,
@@ -559,7 +571,8 @@ def validate_all(environ: Mapping[str, str] | None = None) -> None:
         if not setting.secret:
             setting.read(env)
     if get("WEATHER_FLICK_ENVIRONMENT", env) == "production":
-        simulated = [name for name in ("WEATHER_FLICK_KMA_MODE", "WEATHER_FLICK_KTO_MODE") if get(name, env) == "sample"]
+        simulated = [name for name in ("WEATHER_FLICK_KMA_MODE", "WEATHER_FLICK_KTO_MODE", "WEATHER_FLICK_AIRKOREA_MODE")
+                     if get(name, env) == "sample"]
         if simulated:
             raise SettingsError(
                 f"WEATHER_FLICK_ENVIRONMENT=production refuses the offline sample sources: set "

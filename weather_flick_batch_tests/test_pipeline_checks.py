@@ -80,6 +80,7 @@ UNFLAGGED = {
     "province_catalogue": "reference data from code", "regions": "reference data, the same in both modes",
     "destination_rejects": "rejected input as received", "destination_forecast_cells": "geometry",
     "forecast_points": "geometry",
+    "weather_warning_zones": "reference data from code (zone names to districts), the same in both modes",
     "accommodations": "the back end's model has no column for it (its rows are flagged in destinations)",
     "trip_notices": "bookkeeping of notices sent (their forecasts are flagged in trip_forecasts, and each "
                     "notification's data says simulated)",
@@ -142,4 +143,4 @@ def test_run_only_runs_the_named_jobs_and_refuses_unknown_ones(embedded_copy, ca
     assert main(["run", "--only", "health_job,refresh_reference"]) == 0  # host load never sets the exit status
     out = capsys.readouterr().out
     assert "\n  regions: 17 rows" in out and "\n  platform/health" in out
-    assert "destinations/catalogue" not in out and "weather/" not in out
+    assert "destinations/catalogue" not in out and "weather/short_range_forecast" not in out

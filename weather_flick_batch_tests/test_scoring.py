@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,12 @@ FINITE_WEATHER: dict[str, st.SearchStrategy[float]] = {
     "wind_max_ms": _finite(0, 40),
 }
 MISSING = st.sampled_from([float("nan"), None, float("inf"), float("-inf")])
+_DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+# Forecast dates as the scorer accepts them (date, datetime, ISO text), and missing or unusable ones.
+DATES = st.one_of(
+    _DAYS, _DAYS.map(date.isoformat), st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31)),
+    st.sampled_from([None, float("nan"), "not a date", 20260701]),
+)  # fmt: skip
 
 
 @st.composite
@@ -82,6 +89,8 @@ def rows(draw: st.DrawFn, *, missing: bool = True, types: tuple[int, ...] | None
     row: dict[str, Any] = {
         "content_type_id": ct,
         "coastal": draw(st.booleans()),
+        "winter_sport": draw(st.booleans()),
+        "forecast_date": draw(DATES if missing else _DAYS),
         "lead_days": draw(st.integers(-2, 14) if missing else st.integers(0, 9)),
     }
     for col, strategy in FINITE_WEATHER.items():
@@ -368,11 +377,16 @@ def test_dry_day_beats_any_rain_chance(row: dict[str, Any], pop: float, mm: floa
     outdoor=st.sampled_from(OUTDOOR_TYPES),
     pop=_finite(1, 100),
     mm=_finite(0.1, 80),
+    tmax=_finite(15, 30),
 )
 @HYP
 def test_indoor_types_less_sensitive_to_rain(
-    row: dict[str, Any], indoor: int, outdoor: int, pop: float, mm: float
+    row: dict[str, Any], indoor: int, outdoor: int, pop: float, mm: float, tmax: float
 ) -> None:
+    # On a thermally comfortable day (urban ET 13-30 °C, TC >= 5), so no thermal ceiling applies: a day squeezed
+    # under a ceiling moves less with the weather (see test_seasons.py), by design.
+    row = {**row, "tmax_c": tmax, "coastal": False}
+
     def drop(ct: int) -> float:
         dry, wet = raw_scores([{**row, "content_type_id": ct, "pop_max_pct": 0.0, "precip_mm": 0.0},
                                {**row, "content_type_id": ct, "pop_max_pct": pop, "precip_mm": mm}])  # fmt: skip
@@ -392,9 +406,20 @@ def test_confidence_decreases_with_lead(row: dict[str, Any], l1: int, l2: int) -
     out = score_frame(frame([{**row, "lead_days": lo}, {**row, "lead_days": hi}]), decimals=None)
     c_lo, c_hi = out["confidence"]
     assert c_hi < c_lo
-    # ... and a later lead pulls the score closer to the neutral value.
+    # ... and a later lead pulls the score closer to the neutral value, as the thermal ceiling (if it applies)
+    # sees it: the ceiling is the same increasing map at both leads, so the far score lies between the early
+    # score and the neutral value under that map.
     s_lo, s_hi = out["score"]
-    assert abs(s_hi - scoring.NEUTRAL_SCORE) <= abs(s_lo - scoring.NEUTRAL_SCORE) + 1e-9
+    neutral = scoring.NEUTRAL_SCORE
+    ceiling_applies = (
+        math.isfinite(scoring._finite_or_none(row["tmax_c"]) or math.nan)
+        and scoring._ct_int(row["content_type_id"]) not in scoring.THERMAL_CEILING_EXEMPT_TYPES
+        and not row["winter_sport"]
+    )
+    if ceiling_applies:
+        neutral = float(scoring.apply_thermal_ceiling(neutral, out["tc_rating"].iloc[0]))
+    assert abs(s_hi - neutral) <= abs(s_lo - neutral) + 1e-9
+    assert (s_hi - neutral) * (s_lo - neutral) >= -1e-9  # same side of it
 
 
 def test_confidence_values() -> None:
@@ -435,9 +460,16 @@ def test_profile_mapping() -> None:
     cases = {(12, False): "urban", (12, True): "beach", (28, True): "beach", (28, False): "outdoor_active",
              (15, True): "outdoor_active", (25, False): "outdoor_active", (14, True): "urban", (32, True): "urban",
              (38, False): "urban", (39, False): "urban", (99, True): "urban"}  # fmt: skip
-    df = frame([{"content_type_id": ct, "coastal": c, "lead_days": 0} for ct, c in cases])
+    summer, winter = date(2026, 8, 1), date(2026, 12, 1)
+    df = frame([{"content_type_id": ct, "coastal": c, "forecast_date": summer, "lead_days": 0} for ct, c in cases])
     assert score_frame(df)["profile"].tolist() == list(cases.values())
     assert [scoring.profile_for(ct, c) for ct, c in cases] == list(cases.values())
+    # Out of the bathing season (or without a date) a coastal place has its inland profile.
+    inland = [scoring.profile_for(ct, False) for ct, _ in cases]
+    for day in (winter, None):
+        df = frame([{"content_type_id": ct, "coastal": c, "forecast_date": day, "lead_days": 0} for ct, c in cases])
+        assert score_frame(df)["profile"].tolist() == inland
+    assert [scoring.profile_for(ct, c, in_season=False) for ct, c in cases] == inland
 
 
 def test_grade_boundaries() -> None:
@@ -462,10 +494,12 @@ def test_reasons_name_the_costliest_facets() -> None:
     reasons = out["reasons"].tolist()
     assert reasons[0] == ["ideal temperature", "dry"]
     assert reasons[1][0] == "rain 70 %"
-    assert reasons[2][0].startswith("feels like 3")
+    # ET 34.6 °C rates 4.4: the thermal ceiling (about 81) lowers the score, and says so first.
+    assert reasons[2][:2] == ["hot for outdoor sightseeing", "feels like 35 °C"]
     assert reasons[3][0] == "wind 45 km/h"
     assert reasons[4][0] == "overcast"
-    assert all(len([r for r in rs if not r.startswith(("ideal", "sunny", "dry", "light"))]) <= 3 for rs in reasons)
+    assert all(len([r for r in rs if not r.startswith(("ideal", "sunny", "dry", "light", "hot"))]) <= 3
+               for rs in reasons)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -496,7 +530,18 @@ def _random_frame(n: int, seed: int) -> pd.DataFrame:
         df.loc[half, col] = rng.integers(0, hi, half.sum()) + 0.5
     df.loc[rng.random(n) < 0.01, "content_type_id"] = 12.5
     df.loc[rng.random(n) < 0.01, "content_type_id"] = np.nan
-    return df
+    df["winter_sport"] = rng.random(n) < 0.05
+    # Dates across the year (half of them around the bathing season's edges), as objects, with gaps and junk.
+    days = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
+    edges = pd.to_datetime(rng.choice(["2026-05-31", "2026-06-01", "2026-09-15", "2026-09-16"], n))
+    days = np.where(rng.random(n) < 0.5, days, edges)
+    dates = pd.Series([d.date() for d in pd.DatetimeIndex(days)], dtype=object)
+    u = rng.random(n)
+    dates[u < 0.05] = None
+    dates[(u >= 0.05) & (u < 0.08)] = dates[(u >= 0.05) & (u < 0.08)].map(date.isoformat)
+    dates[(u >= 0.08) & (u < 0.09)] = "no date"
+    df["forecast_date"] = dates.to_numpy()
+    return df[list(INPUT_COLUMNS)]
 
 
 def _assert_json_is_list(as_lists: pd.DataFrame, as_json: pd.DataFrame) -> None:
@@ -617,6 +662,8 @@ def test_vectorised_speed_smoke() -> None:
         {
             "content_type_id": rng.choice(ALL_TYPES, n),
             "coastal": rng.random(n) < 0.2,
+            "winter_sport": rng.random(n) < 0.01,
+            "forecast_date": (pd.Timestamp("2026-09-10") + pd.to_timedelta(rng.integers(0, 10, n), unit="D")).date,
             "lead_days": rng.integers(0, 10, n),
             "tmax_c": rng.uniform(-15, 38, n),
             "tmin_c": rng.uniform(-20, 28, n),

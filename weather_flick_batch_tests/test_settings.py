@@ -87,4 +87,4 @@ def test_production_refuses_the_sample_sources_in_one_line():
     assert "production refuses the offline sample sources" in text and "WEATHER_FLICK_KMA_MODE=live" in text
     assert "WEATHER_FLICK_KTO_MODE=live" not in text  # only what is wrong is named
     settings.validate_all({"WEATHER_FLICK_ENVIRONMENT": "production", "WEATHER_FLICK_KTO_MODE": "live",
-                           "WEATHER_FLICK_KMA_MODE": "live"})
+                           "WEATHER_FLICK_KMA_MODE": "live", "WEATHER_FLICK_AIRKOREA_MODE": "live"})

@@ -20,7 +20,12 @@ from weather_flick_batch.resources import build_resources
 from weather_flick_batch.warehouse.warehouse import Warehouse
 from weather_flick_batch.weather import assets as w
 from weather_flick_batch.weather import issuance
-from weather_flick_batch.weather.jobs import mid_range_schedule, nowcast_schedule, short_range_schedule
+from weather_flick_batch.weather.jobs import (
+    mid_range_schedule,
+    nowcast_schedule,
+    short_range_schedule,
+    ultra_short_schedule,
+)
 from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan
 from weather_flick_batch_tests.fakes.kma import kma_server
 
@@ -248,6 +253,7 @@ def test_sample_mode_labels_everything_simulated():
     (datetime(2026, 11, 26, 2, 15, tzinfo=KST), short_range_schedule, "2026-11-26-02:00"),
     (datetime(2026, 11, 26, 23, 15, tzinfo=KST), short_range_schedule, "2026-11-26-23:00"),
     (datetime(2026, 11, 27, 0, 50, tzinfo=KST), nowcast_schedule, "2026-11-27-00:00"),
+    (datetime(2026, 12, 7, 14, 50, tzinfo=KST), ultra_short_schedule, "2026-12-07-14:30"),
     (datetime(2026, 11, 26, 6, 40, tzinfo=KST), mid_range_schedule, "2026-11-26-06:00"),
     (datetime(2026, 11, 26, 18, 40, tzinfo=KST), mid_range_schedule, "2026-11-26-18:00"),
 ])

@@ -591,6 +591,8 @@ class _QuotaSignal(Exception):
 
 
 _KEY_CODES = frozenset({20, 21, 30, 31, 32, 33})
+#: Parameters that switch a data.go.kr service to JSON: KMA ``dataType``, KTO ``_type``, AirKorea ``returnType``.
+_JSON_SWITCH_PARAMS = ("dataType", "_type", "returnType")
 
 
 class ApiClient:
@@ -789,11 +791,12 @@ class ApiClient:
         if xml is not None:
             code, msg = xml
             self._raise_for_code(code, msg, operation, f"XML, HTTP {status}")
-            # A success code in XML means the JSON switch (dataType / _type) is missing.
+            # A success code in XML means the JSON switch (dataType / _type / returnType) is missing.
+            switch = next((n for n in self.extra_params if n in _JSON_SWITCH_PARAMS), "dataType/_type/returnType")
             raise self._error(
                 ApiConfigurationError,
                 f"{self.service} {operation} answered XML although JSON was requested: check the "
-                f"dataType/_type parameter",
+                f"{switch} parameter",
                 operation, code,
             )
         if status >= 500 or status == 429:
@@ -969,13 +972,16 @@ def fetch_all_pages(
     page_size: int,
     items_path: Sequence[str] = ("response", "body", "items", "item"),
     cache_ttl_s: int | None = None,
+    total_path: Sequence[str] | None = None,
 ) -> tuple[list[dict], int]:
     """Read every page of a paged operation; return ``(items, pages_fetched)``.
 
     Calls exactly ``ceil(totalCount / page_size)`` pages (one when the total is zero), with
     ``totalCount`` re-read on each page in case it changes mid-crawl. Copes with the
     TourAPI quirks: ``"items": ""`` on an empty page and a lone object instead of a list.
-    ``totalCount`` is read next to ``items`` (``items_path[:-2] + ("totalCount",)``).
+    ``totalCount`` is read next to ``items`` (``items_path[:-2] + ("totalCount",)``) unless
+    ``total_path`` says otherwise: AirKorea's ``body.items`` *is* the array, so it passes
+    ``items_path=("response", "body", "items")`` and ``total_path=("response", "body", "totalCount")``.
 
     A page with no items while ``totalCount`` promises more is a transient fault of the server,
     never the end of the listing: a full sync that believed it would withdraw everything not yet
@@ -985,7 +991,7 @@ def fetch_all_pages(
     """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
-    total_path = (*items_path[:-2], "totalCount")
+    total_path = tuple(total_path) if total_path is not None else (*items_path[:-2], "totalCount")
     items: list[dict] = []
     total: int | None = None
     page = 0

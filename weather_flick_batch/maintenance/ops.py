@@ -34,7 +34,7 @@ from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.schedules_policy import default_schedule_status, default_sensor_status
-from weather_flick_batch.weather.jobs import mid_range_job, nowcast_job, short_range_job
+from weather_flick_batch.weather.jobs import mid_range_job, nowcast_job, short_range_job, ultra_short_job
 
 if TYPE_CHECKING:  # imported lazily at run time (load-time budget)
     from weather_flick_batch.maintenance.backup import BackupArtifact
@@ -632,7 +632,7 @@ RETRY_OF_TAG = "weather_flick/retry_of"  # the failed run this one re-requests
 PARTITION_TAG = "dagster/partition"
 WILL_RETRY_TAG = "dagster/will_retry"  # set by Dagster on failed runs that run retries will re-execute
 
-RETRYABLE_JOBS = (nowcast_job, short_range_job, mid_range_job, destinations_sync_job)
+RETRYABLE_JOBS = (nowcast_job, ultra_short_job, short_range_job, mid_range_job, destinations_sync_job)
 RETRYABLE_JOB_NAMES = frozenset(job.name for job in RETRYABLE_JOBS)
 
 # A failure is looked at only once it is this old: Dagster tags a failed run with dagster/will_retry

@@ -41,6 +41,8 @@ def rules(weather_days: int, audit_days: int) -> list[Rule]:
     return [
         Rule("weather_nowcast", "partition_hour", weather_days, weather),
         Rule("weather_short_range", "partition_issuance", weather_days, weather),
+        Rule("weather_ultra_short", "partition_base", weather_days, weather),
+        Rule("air_dust_forecast", "partition_issuance", weather_days, weather),
         Rule("weather_mid_land", "partition_tm_fc", weather_days, weather),
         Rule("weather_mid_ta", "partition_tm_fc", weather_days, weather),
         Rule("load_audit", "written_at", audit_days, audit),

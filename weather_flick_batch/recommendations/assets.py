@@ -11,27 +11,62 @@ from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
-from weather_flick_batch.weather.assets import FOLLOWS_NEW_DATA
+from weather_flick_batch.weather.assets import FOLLOWS_NEW_DATA, follows_new_data_or_changes_in
 
 GROUP = "recommendations"
 SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
 TOP_KEY = dg.AssetKey(["recommendations", "regional_recommendations"])
 OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
+WARNINGS_KEY = dg.AssetKey(["weather", "warnings"])
+DUST_KEY = dg.AssetKey(["air_quality", "dust_grades"])
 HORIZON_DAYS = 10
 DESTINATION_COLUMNS = ["content_id", "title", "content_type_id", "region_code", "sigungu_code", "cat2", "cat3",
                        "is_active"]
 
+# Scores follow new forecasts and the catalogue, and a change in the warnings or fine dust in force; a
+# warnings refresh that changed nothing (every 10 minutes) must not rescore the whole country.
+_HAZARDS = dg.AssetSelection.assets(WARNINGS_KEY, DUST_KEY)
+RESCORES_ON_NEW_DATA = follows_new_data_or_changes_in(_HAZARDS)
+
+
+def hazards_in_force(wh, today):
+    """The warnings in force now, per province and district, and the fine-dust grade per place and day."""
+    import pandas as pd
+
+    from weather_flick_batch.recommendations.hazards import DUST_COLUMNS, WARNING_COLUMNS
+
+    areas = wh.read_table(schema.weather_warning_areas)
+    warnings = (areas.assign(sigungu_code=areas["sigungu_code"].where(areas["sigungu_code"] != 0))[WARNING_COLUMNS]
+                if len(areas) else pd.DataFrame(columns=WARNING_COLUMNS))
+    dust = wh.read_table(schema.air_dust_grades)
+    dust = (dust[dust["forecast_date"] >= today].assign(
+        sigungu_code=dust["sigungu_code"].where(dust["sigungu_code"] != 0))[DUST_COLUMNS]
+        if len(dust) else pd.DataFrame(columns=DUST_COLUMNS))
+    return warnings, dust
+
+
+def coastal_places(destinations):
+    """Which places are on the coast (sea warnings concern them): the scoring's own rule."""
+    from weather_flick_batch.recommendations.transform import coastal_flags
+
+    d = destinations
+    return coastal_flags(d["cat2"], d["cat3"], d["region_code"], d["sigungu_code"])
+
+
 @dg.asset(
     key=SCORES_KEY,
     group_name=GROUP,
-    deps=[OUTLOOK_KEY, dg.AssetKey(["destinations", "catalogue"]), dg.AssetKey(["destinations", "forecast_cells"])],
+    deps=[OUTLOOK_KEY, dg.AssetKey(["destinations", "catalogue"]), dg.AssetKey(["destinations", "forecast_cells"]),
+          WARNINGS_KEY, DUST_KEY],
     kinds={"python", "pandas", "sql"},
-    automation_condition=FOLLOWS_NEW_DATA,
+    automation_condition=RESCORES_ON_NEW_DATA,
     description=(
         "A 0-100 weather suitability score for every active destination and each of the next 10 days, with a "
         "grade, a confidence that falls with lead time, and machine-readable reasons. Holiday Climate Index "
         "based (urban, beach, outdoor-active profiles); content type decides how much weather matters. "
-        "Destinations in cells the forecast-point cap left out use the nearest forecast point."
+        "Destinations in cells the forecast-point cap left out use the nearest forecast point. Weather warnings "
+        "in force cap or lower today's outdoor scores and fine dust lowers outdoor days, with reasons "
+        "(docs/scoring.md)."
     ),
     metadata={"dagster/column_schema": column_schema(schema.destination_weather_scores),
               "dagster/table_name": "destination_weather_scores"},
@@ -46,6 +81,7 @@ DESTINATION_COLUMNS = ["content_id", "title", "content_type_id", "region_code", 
     code_version="1",
 )
 def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from weather_flick_batch.recommendations.hazards import apply_hazards
     from weather_flick_batch.recommendations.transform import ScoreSummary, score_batches
 
     wh = warehouse.get()
@@ -59,10 +95,13 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     titles = destinations.set_index("content_id")["title"]
     simulated = bool(outlook["simulated"].any()) if len(outlook) else False
     now = now_kst()
+    warnings, dust = hazards_in_force(wh, now.date())
+    coastal = dict(zip(destinations["content_id"], coastal_places(destinations)))
 
     def batches():
         # A batch of destinations at a time, all written in one transaction: bounded memory, all-or-nothing.
         for scores in score_batches(destinations, cells, outlook, points):
+            scores = apply_hazards(scores, warnings, dust, scores["content_id"].map(coastal).fillna(False))
             scores["simulated"] = simulated
             scores["as_of"] = now
             summary.add(scores, titles)
@@ -101,6 +140,10 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
             "share_good_or_better": round(summary.mean(summary.good_or_better), 4),
             "mean_confidence": summary.mean(summary.confidence_sum),
             "grades": json.dumps(dict(summary.grades)),
+            "warnings_in_force": len(warnings),
+            "under_warning_today": summary.under_warning,
+            "capped_by_warning_today": summary.capped_by_warning,
+            "lowered_by_fine_dust": summary.dust_lowered,
             "top_today_per_region": dg.MetadataValue.md(markdown_preview(summary.top_today_frame(), rows=17)),
         },
         check_results=audit.results,
@@ -138,7 +181,8 @@ def regional_recommendations(context: dg.AssetExecutionContext, warehouse: Wareh
 
     def evaluate(conn):
         # On the new lists, inside the INSERT ... SELECT transaction: no reader has seen them yet.
-        expected = sa.select(scores.c.region_code, scores.c.forecast_date).distinct()
+        # Every region and day with a place that may be recommended (not under a 경보 that concerns it).
+        expected = sa.select(scores.c.region_code, scores.c.forecast_date).where(scores.c.warning_level < 2).distinct()
         have = sa.select(top.c.region_code, top.c.forecast_date).where(province).distinct()
         region_days = conn.execute(sa.select(sa.func.count()).select_from(expected.subquery())).scalar_one()
         missing = conn.execute(sa.select(sa.func.count()).select_from(expected.except_(have).subquery())).scalar_one()

@@ -7,6 +7,8 @@ from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.recommendations import assets
 
 OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
+NEXT_HOURS_KEY = dg.AssetKey(["weather", "next_hours"])
+DUST_GRADES_KEY = dg.AssetKey(["air_quality", "dust_grades"])
 
 refresh_analytics_job = dg.define_asset_job(
     "refresh_analytics", selection=dg.AssetSelection.groups("analytics"), tags=LANE_TAGS["analytics"],
@@ -17,11 +19,13 @@ refresh_analytics_job = dg.define_asset_job(
 # analytics follow their daily cron. Run tags put these runs in the analytics lane.
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "recommendations_automation",
-    target=dg.AssetSelection.assets(OUTLOOK_KEY) | dg.AssetSelection.groups("recommendations", "analytics", "trips"),
+    target=dg.AssetSelection.assets(OUTLOOK_KEY, NEXT_HOURS_KEY, DUST_GRADES_KEY)
+    | dg.AssetSelection.groups("recommendations", "analytics", "trips"),
     default_status=dg.DefaultSensorStatus.RUNNING,
     run_tags=LANE_TAGS["analytics"],
     minimum_interval_seconds=60,
-    description="Declarative automation: outlook, scores, top lists and trip notices follow new forecasts; analytics daily.",
+    description=("Declarative automation: outlook, next hours, fine-dust grades, scores, top lists and trip notices "
+                 "follow new forecasts (and changes in warnings or fine dust); analytics daily."),
 )
 
 defs = dg.Definitions(

@@ -16,15 +16,21 @@ Pipeline, per (destination, date) row
      ``(1 - p) * 10 + p * P(amount if it rains)`` (see :func:`expected_precipitation_rating`);
    * ``w_rating`` wind from km/h (= m/s x 3.6).
 
-2. **Profile** (facet weights, each set sums to 10 so the index lies on 0..100) chosen from the content type
-   and the coastal flag: ``urban`` 4/2/3/1 (HCI:Urban), ``beach`` 2/4/3/1 (HCI:Beach), ``outdoor_active``
-   3/1/4/2 (our variant for hiking/leisure/festivals).  ``hci = clip(sum(w * rating), 0, 100)``.
+2. **Profile** (facet weights, each set sums to 10 so the index lies on 0..100) chosen from the content type,
+   the coastal flag and the date: ``urban`` 4/2/3/1 (HCI:Urban), ``beach`` 2/4/3/1 (HCI:Beach, only in the
+   bathing season :data:`BATHING_SEASON`; outside it a coastal place is scored as if inland),
+   ``outdoor_active`` 3/1/4/2 (our variant for hiking/leisure/festivals).  ``hci = clip(sum(w * rating), 0, 100)``.
 
 3. **Weather sensitivity** ``s`` by content type (museum 0.3 ... tourist spot 1.0):
    ``adjusted = NEUTRAL + s * (hci - NEUTRAL)``.
 
 4. **Confidence** ``c`` (0.95 at lead day 0 falling linearly to 0.50 at day 9, scaled down when inputs are
    missing): ``score = c * adjusted + (1 - c) * NEUTRAL``.
+
+5. **Thermal ceiling** (tourist spots, travel courses, leisure except winter sports, unknown types): when the
+   thermal comfort rating is poor (below 5) the score is squeezed below a ceiling (TC 4: 70, 3: 60, <= 2: 50, see
+   :data:`THERMAL_CEILING_ANCHORS`), so a cold or hot day never reads "very good" however clear it is; the
+   reason ``cold for outdoor sightseeing`` (or ``too cold for the beach`` ...) says why.
 
 ``NEUTRAL`` is 75: a good-but-not-ideal day, and exactly what a row with no weather at all scores.
 
@@ -34,7 +40,10 @@ the profile weight lowers the confidence.  Partially missing facets use a stated
 :func:`score_frame`).
 
 Public API: :func:`score_frame` (vectorised), :func:`score_row_reference` (pure-Python per-row oracle of the
-same formula), the facet rating functions, :data:`WORKED_EXAMPLES` and :func:`worked_examples_table`.
+same formula), the facet rating functions, :func:`in_bathing_season`, :func:`thermal_ceiling`,
+:func:`apply_thermal_ceiling`, :func:`grades_for` (grade and rank of a score array, for code that adjusts
+scores after :func:`score_frame`), :data:`WORKED_EXAMPLES`/:func:`worked_examples_table` and
+:data:`SEASONAL_EXAMPLES`/:func:`seasonal_examples_table`.
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Any, Final
 
 import numpy as np
@@ -53,6 +63,7 @@ import pandas as pd
 __all__ = [
     "A_BEACH_ANCHORS",
     "A_URBAN_ANCHORS",
+    "BATHING_SEASON",
     "CONTENT_TYPE_SENSITIVITY",
     "GOOD_OR_BETTER_RANK",
     "GRADE_BANDS",
@@ -63,21 +74,30 @@ __all__ = [
     "PROFILE_WEIGHTS",
     "PROFILES",
     "P_ANCHORS",
+    "SEASONAL_EXAMPLES",
     "TC_BEACH_ANCHORS",
     "TC_URBAN_ANCHORS",
+    "THERMAL_CEILING_ANCHORS",
+    "THERMAL_CEILING_EXEMPT_TYPES",
+    "THERMAL_REASONS",
     "WORKED_EXAMPLES",
     "W_ANCHORS",
     "aesthetic_rating",
+    "apply_thermal_ceiling",
     "confidence_for",
     "effective_temperature",
     "expected_precipitation_rating",
     "grade_for",
+    "grades_for",
+    "in_bathing_season",
     "precipitation_rating",
     "profile_for",
     "reference_tables_markdown",
     "score_frame",
     "score_row_reference",
+    "seasonal_examples_table",
     "sensitivity_for",
+    "thermal_ceiling",
     "thermal_comfort_rating",
     "wind_rating",
     "worked_examples_table",
@@ -203,6 +223,47 @@ DEFAULT_SENSITIVITY: Final[float] = 1.0
 _OUTDOOR_ACTIVE_TYPES: Final[frozenset[int]] = frozenset({15, 25, 28})
 _COASTAL_TO_BEACH_TYPES: Final[frozenset[int]] = frozenset({12, 28})
 
+BATHING_SEASON: Final[tuple[tuple[int, int], tuple[int, int]]] = ((6, 1), (9, 15))
+"""(month, day) of the first and the last day, both inclusive, on which a coastal place scores as a beach.
+
+HCI:Beach rates a sun-and-sea holiday, which Korea's public beaches offer while they are open (lifeguards,
+swimming allowed).  Most open in early July and close at the end of August (the east coast and many west-coast
+beaches roughly 10 July - 20 August); Busan opens first: Haeundae, Songjeong and Songdo opened partly on 1 June
+every year from 2015 to 2024, and Haeundae closed on 10 September in 2015 and on 14 September in 2025 (its
+September water was warmer than August's).  The window is the union, 1 June - 15 September, so no open beach is
+ever scored out of season; a cool June or September day is then the beach thermal table's and the thermal
+ceiling's business.  Outside it, a coastal place scores with its content type's inland profile (tourist spot:
+``urban``, outdoor sightseeing; leisure/sports: ``outdoor_active``).  Rows without a usable ``forecast_date``
+count as out of season: the beach profile is only claimed when the date says so."""
+_SEASON_FIRST: Final[int] = BATHING_SEASON[0][0] * 100 + BATHING_SEASON[0][1]  # month * 100 + day
+_SEASON_LAST: Final[int] = BATHING_SEASON[1][0] * 100 + BATHING_SEASON[1][1]
+
+THERMAL_CEILING_ANCHORS: Final[Anchors] = ((2, 50), (3, 60), (4, 70), (5, 100))
+"""Thermal ceiling: TC rating (of the profile's own table) -> the score a day cannot reach, linear between.
+
+A facet rating ``r`` is on the index's scale divided by 10, so TC 4 is a "marginal" day for thermal comfort
+alone.  HCI:Urban weights TC 4 of 10 and never rates cold below 1, so a clear, dry 7 °C day (TC 4) still
+reaches HCI 76, "very good".  The ceiling says what such a day is: TC 4 (urban ET 7-10 °C or 35-36 °C; beach
+ET 19 °C) at most "good" (below 70), TC 3 (urban ET 0-6 °C; beach 18 °C or 37-38 °C) at most "acceptable", TC 2
+or less (urban ET -1 °C or less, or from 37 °C; beach 17 °C or less, or from 39 °C) at most "marginal".  From
+TC 5 (urban ET 11-34 °C, beach 20-36 °C) there is no ceiling: a cool, sunny autumn day keeps its grade.  See
+:func:`apply_thermal_ceiling` for how scores are squeezed below the ceiling without losing their order."""
+THERMAL_CEILING_BAND: Final[float] = 10.0
+"""Scores above ``ceiling - 10`` (the floor of the band just below the ceiling) are squeezed into that band."""
+THERMAL_CEILING_STEP: Final[float] = 0.1
+"""The squeezed band ends at ``ceiling - 0.1``: the top of the band below, as scores are reported (1 decimal)."""
+THERMAL_CEILING_EXEMPT_TYPES: Final[Mapping[int, str]] = {
+    14: "cultural facility: mostly indoors",
+    15: "festival: held in the season it is made for (a winter light or ice festival is meant to be cold)",
+    32: "lodging: mostly indoors",
+    38: "shopping: mostly indoors",
+    39: "restaurant: mostly indoors",
+}
+"""Content types the thermal ceiling does not apply to, and why.  It applies to tourist spots (12), travel
+courses (25, walks and drives), leisure/sports (28) and unknown types (scored like a tourist spot), except on
+``winter_sport`` rows: ski slopes, skating rinks and sledding hills need the cold (the caller sets the flag from
+the TourAPI category)."""
+
 CONFIDENCE_DAY0: Final[float] = 0.95
 CONFIDENCE_STEP_PER_DAY: Final[float] = 0.05
 MAX_LEAD_DAYS: Final[float] = 9.0  # 0.95 - 9 * 0.05 = 0.50 at day 9 (and beyond)
@@ -259,8 +320,8 @@ DRY_MIN_RATING: Final[float] = 9.5
 LEAD_REASON_MIN_DAYS: Final[int] = 4
 
 INPUT_COLUMNS: Final[tuple[str, ...]] = (
-    "content_type_id", "coastal", "lead_days", "tmax_c", "tmin_c", "rh_mean_pct", "cloud_pct", "pop_max_pct",
-    "precip_mm", "wind_max_ms",
+    "content_type_id", "coastal", "winter_sport", "forecast_date", "lead_days", "tmax_c", "tmin_c", "rh_mean_pct",
+    "cloud_pct", "pop_max_pct", "precip_mm", "wind_max_ms",
 )  # fmt: skip
 OUTPUT_COLUMNS: Final[tuple[str, ...]] = (
     "score", "grade", "grade_rank", "confidence", "profile", "reasons", "tc_rating", "a_rating", "p_rating",
@@ -384,6 +445,11 @@ _OUTDOOR_LUT = np.zeros(_LUT_SIZE, dtype=bool)
 _OUTDOOR_LUT[list(_OUTDOOR_ACTIVE_TYPES)] = True
 _COASTAL_BEACH_LUT = np.zeros(_LUT_SIZE, dtype=bool)
 _COASTAL_BEACH_LUT[list(_COASTAL_TO_BEACH_TYPES)] = True
+_CEILING_LUT = np.ones(_LUT_SIZE, dtype=bool)  # index 0 (unknown types) included
+_CEILING_LUT[list(THERMAL_CEILING_EXEMPT_TYPES)] = False
+_THERMAL_CEILING = _arrays(THERMAL_CEILING_ANCHORS)
+NO_CEILING: Final[float] = 100.0
+"""What :func:`thermal_ceiling` returns where thermal comfort sets no ceiling (TC >= 5)."""
 
 
 def _content_type_index(content_type_id: np.ndarray) -> np.ndarray:
@@ -394,15 +460,18 @@ def _content_type_index(content_type_id: np.ndarray) -> np.ndarray:
     return np.where(ok, ct, 0).astype(np.intp)
 
 
-def _profile_codes(ct_index: np.ndarray, coastal: np.ndarray) -> np.ndarray:
-    beach = coastal & _COASTAL_BEACH_LUT[ct_index]
+def _profile_codes(ct_index: np.ndarray, coastal_in_season: np.ndarray) -> np.ndarray:
+    beach = coastal_in_season & _COASTAL_BEACH_LUT[ct_index]
     return np.where(beach, _BEACH, np.where(_OUTDOOR_LUT[ct_index], _OUTDOOR, _URBAN))
 
 
-def profile_for(content_type_id: Any, coastal: bool) -> str:
-    """Profile name for one destination: 12/28 coastal -> beach; 15, 25, 28 -> outdoor_active; else urban."""
+def profile_for(content_type_id: Any, coastal: bool, in_season: bool = True) -> str:
+    """Profile name for one destination and day.
+
+    12/28 coastal, in the bathing season -> beach; otherwise 15, 25, 28 -> outdoor_active; else urban.
+    """
     ct = _ct_int(content_type_id)
-    if coastal and ct in _COASTAL_TO_BEACH_TYPES:
+    if coastal and in_season and ct in _COASTAL_TO_BEACH_TYPES:
         return "beach"
     if ct in _OUTDOOR_ACTIVE_TYPES:
         return "outdoor_active"
@@ -431,6 +500,104 @@ def grade_for(score: float) -> tuple[str, int]:
         if score >= lower:
             return name, rank
     raise AssertionError("unreachable: the last band is open below")  # pragma: no cover
+
+
+def grades_for(scores: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`grade_for` of every score, vectorised: (grade names, object array; grade_rank, int64 array).
+
+    For code that adjusts scores after :func:`score_frame` (round the scores as reported first, then
+    regrade them with this).  NaN has no grade: ``None`` and rank -1.
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    rank = np.searchsorted(_GRADE_EDGES, values, side="right").astype(np.int64)  # band edges <= score
+    missing = np.isnan(values)
+    rank[missing] = -1
+    names = _GRADE_NAMES.take(np.maximum(rank, 0))
+    names[missing] = None
+    return names, rank
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Seasons: the bathing season (which profile) and the thermal ceiling (what a cold or hot day can read as)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _month_day(value: Any) -> int | None:
+    """``month * 100 + day`` of a date-like value, or None.
+
+    Accepted: ``datetime.date``/``datetime`` (pandas ``Timestamp`` included), ``numpy.datetime64`` and ISO 8601
+    text; a datetime counts on its own wall clock (no time-zone conversion).  Anything else is no date.
+    """
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    elif isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, date):  # NaT is a date too, with NaN for a month
+        month, day = value.month, value.day
+        if isinstance(month, int) and isinstance(day, int):
+            return month * 100 + day
+    return None
+
+
+def _season_input(series: pd.Series) -> np.ndarray:
+    """Per row, whether ``forecast_date`` lies in :data:`BATHING_SEASON` (False where there is no date)."""
+    if series.dtype.kind == "M":  # datetime64, naive or aware: wall-clock month and day, vectorised
+        month_day = (series.dt.month * 100 + series.dt.day).to_numpy(dtype=np.float64, na_value=np.nan)
+        return (month_day >= _SEASON_FIRST) & (month_day <= _SEASON_LAST)
+    # Dates as objects (datetime.date from the warehouse) or text: a frame holds few distinct dates, so each
+    # distinct value is read once and the answer is spread back to the rows.
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    month_day = np.array([_month_day(value) or 0 for value in uniques], dtype=np.int64)
+    season = (month_day >= _SEASON_FIRST) & (month_day <= _SEASON_LAST)
+    return np.append(season, False).take(codes)  # code -1 (missing) -> the appended False
+
+
+def in_bathing_season(dates: Any) -> np.ndarray:
+    """Whether each date lies in :data:`BATHING_SEASON` (1 June - 15 September, any year); False if no date."""
+    if not isinstance(dates, pd.Series):
+        if isinstance(dates, np.ndarray):
+            dates = pd.Series(dates)  # datetime64 arrays stay datetime64 (any unit)
+        else:
+            values = [dates] if isinstance(dates, (str, date, np.datetime64)) or dates is None else list(dates)
+            dates = pd.Series(values, dtype=object)
+    return _season_input(dates)
+
+
+def thermal_ceiling(tc_rating: Any) -> np.ndarray:
+    """The score a day with this thermal comfort rating cannot reach: :data:`THERMAL_CEILING_ANCHORS`,
+    linear between anchors, 50 at TC <= 2, :data:`NO_CEILING` (100) from TC 5."""
+    return _interp(np.asarray(tc_rating, dtype=np.float64), _THERMAL_CEILING)
+
+
+def _squeeze_below(score: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+    knee = ceiling - THERMAL_CEILING_BAND
+    factor = ceiling - THERMAL_CEILING_STEP
+    factor -= knee
+    factor /= NO_CEILING - knee  # (ceiling - 0.1 - knee) / (100 - knee)
+    squeezed = score - knee
+    squeezed *= factor
+    squeezed += knee  # knee + (score - knee) * factor
+    return np.where((ceiling < NO_CEILING) & (score > knee), squeezed, score)
+
+
+def apply_thermal_ceiling(score: Any, tc_rating: Any) -> np.ndarray:
+    """Scores (0..100) with the thermal ceiling of their TC ratings applied.
+
+    With ``C = thermal_ceiling(tc)`` and the knee ``K = C - 10`` (the floor of the band below the ceiling),
+    scores above ``K`` are mapped linearly from ``[K, 100]`` onto ``[K, C - 0.1]``:
+    ``K + (score - K) * (C - 0.1 - K) / (100 - K)``.  Scores up to ``K`` and rows without a ceiling (TC >= 5,
+    or NaN) are unchanged.  So a squeezed day stays in the band below its ceiling ("good" under 70 at TC 4)
+    however clear it is, better weather still scores higher (the map is strictly increasing, so places keep
+    their order in top lists instead of tying at a cap), and the ceiling is continuous in TC (but for a step of
+    at most 0.1 where it ends, at TC 5, for scores above 90: no profile reaches HCI 90 with TC 5, its best there
+    is 85).  The map never raises a score.  :func:`score_frame` applies it to the final score of every row with
+    a temperature whose type is not in :data:`THERMAL_CEILING_EXEMPT_TYPES` and that is not a winter sport.
+    """
+    values = np.asarray(score, dtype=np.float64)
+    return _squeeze_below(values, thermal_ceiling(np.broadcast_to(tc_rating, values.shape)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -469,6 +636,18 @@ _V_MISSING = _vocab.block(["no temperature data", "no cloud data", "no rain data
 _V_POSITIVE = _vocab.block(["ideal temperature", "sunny", "dry", "light wind"])  # by facet
 _V_INDOORS = _vocab.block([REASON_INDOORS])
 _V_NO_WEATHER = _vocab.block([REASON_NO_WEATHER])
+THERMAL_REASONS: Final[Mapping[str, tuple[str, str]]] = {
+    "urban": ("cold for outdoor sightseeing", "hot for outdoor sightseeing"),
+    "beach": ("too cold for the beach", "too hot for the beach"),
+    "outdoor_active": ("cold for outdoor activities", "hot for outdoor activities"),
+}
+"""The thermal ceiling's reason by profile, (cold, hot): named first when the ceiling lowered the score by at
+least 2 points.  Cold means an effective temperature below the profile's thermal optimum
+(:data:`THERMAL_OPTIMUM_C`), hot above it."""
+THERMAL_OPTIMUM_C: Final[Mapping[str, float]] = {"urban": 24.0, "beach": 29.0, "outdoor_active": 24.0}
+"""Middle of each profile's TC optimum (urban table 23-25 °C, beach table 28-30 °C)."""
+_V_THERMAL = _vocab.block([text for name in PROFILES for text in THERMAL_REASONS[name]])  # profile * 2 + hot
+_OPTIMUM_BY_PROFILE = np.array([THERMAL_OPTIMUM_C[name] for name in PROFILES])
 _VOCAB = np.array(_vocab.strings, dtype=object)
 _VOCAB_JSON = np.array([json.dumps(s, ensure_ascii=False) for s in _vocab.strings], dtype=object)
 """Each reason as a JSON string literal: a row's JSON array is ``"[" + ", ".join(literals) + "]"``, exactly
@@ -558,6 +737,7 @@ _A_URBAN_SEG = _SegmentTable(_A_URBAN)
 _A_BEACH_SEG = _SegmentTable(_A_BEACH)
 _P_SEG = _SegmentTable(_P)
 _W_SEG = _SegmentTable(_W)
+_CEILING_SEG = _SegmentTable(_THERMAL_CEILING)
 
 _WEATHER_COLUMNS: Final[tuple[str, ...]] = (
     "tmax_c", "rh_mean_pct", "cloud_pct", "pop_max_pct", "precip_mm", "wind_max_ms",
@@ -655,6 +835,13 @@ def score_frame(
     of range (clipped to plausible bounds).  Unknown content types score with the published HCI:Urban at
     full sensitivity.
 
+    Seasons: ``coastal`` rows score with HCI:Beach only on a ``forecast_date`` in :data:`BATHING_SEASON`
+    (dates as ``datetime.date``, datetimes, ``datetime64`` or ISO text; a row without a usable date counts as
+    out of season), otherwise with their content type's inland profile.  Rows with a temperature then get the
+    thermal ceiling (:func:`apply_thermal_ceiling`) unless their type is in :data:`THERMAL_CEILING_EXEMPT_TYPES`
+    or ``winter_sport`` is true: a day with a poor thermal comfort rating cannot read "very good" or better.
+    ``coastal`` and ``winter_sport`` are flags (missing counts as False).
+
     ``precip_basis`` says what ``precip_mm`` means: ``"if_rain"`` (default) the day's amount if it rains, or
     ``"expected"`` the pop-weighted expectation; see :func:`expected_precipitation_rating`.
 
@@ -691,6 +878,8 @@ def score_frame(
 
     inputs = {name: _numeric_input(df[name]) for name in ("content_type_id", "lead_days", *_WEATHER_COLUMNS)}
     inputs["coastal"] = _flag_input(df["coastal"])
+    inputs["winter_sport"] = _flag_input(df["winter_sport"])
+    inputs["in_season"] = _season_input(df["forecast_date"])
     score = np.empty(n)
     confidence = np.empty(n)
     grade_rank = np.empty(n, dtype=np.int64)
@@ -751,12 +940,14 @@ def _score_chunk(
     has_pop, has_mm, has_wind = ~np.isnan(pop), ~np.isnan(mm), ~np.isnan(wind_kmh)
     has_p = has_pop | has_mm
 
-    profile_codes = _profile_codes(ct_index, inputs["coastal"])
+    profile_codes = _profile_codes(ct_index, inputs["coastal"] & inputs["in_season"])
     profile[:] = profile_codes
     sensitivity = _SENSITIVITY_LUT.take(ct_index)
     beach_rows = np.flatnonzero(profile_codes == _BEACH)
     weights = [column.take(profile_codes) for column in _WEIGHT_COLUMNS]
-    del ct_index, profile_codes
+    # The ceiling needs a temperature, and does not apply to exempt types or winter sports.
+    ceiling_rows = np.flatnonzero(_CEILING_LUT.take(ct_index) & has_tmax & ~inputs["winter_sport"])
+    del ct_index
 
     # --- facets -------------------------------------------------------------------------------------------
     et = _fill_missing(effective_temperature(tmax, rh), has_rh, tmax)  # RH missing: ET = Tmax
@@ -801,6 +992,21 @@ def _score_chunk(
     total += rest  # c * adjusted + (1 - c) * NEUTRAL
     del rest
     np.clip(total, 0.0, 100.0, out=total)
+
+    # --- thermal ceiling ----------------------------------------------------------------------------------
+    thermal = np.zeros(len(total), dtype=np.int64)  # reason code: 0 none, else 1 + profile * 2 + hot
+    if ceiling_rows.size:
+        before = total[ceiling_rows]
+        after = _squeeze_below(before, _CEILING_SEG(tc[ceiling_rows]))
+        total[ceiling_rows] = after
+        named = np.flatnonzero(before - after >= REASON_MIN_POINTS)
+        if named.size:
+            rows = ceiling_rows[named]
+            codes = profile_codes[rows].astype(np.int64) * 2 + 1
+            codes += et[rows] > _OPTIMUM_BY_PROFILE.take(profile_codes[rows])
+            thermal[rows] = codes
+        del before, after
+    del profile_codes
     if decimals is not None:
         np.round(total, decimals, out=score)  # the same multiply, rint, divide as np.round(total, decimals)
     else:
@@ -816,7 +1022,7 @@ def _score_chunk(
     keys[:] = _reason_keys(
         ratings=facets, weights=weights, confidence=conf, sensitivity=sensitivity, hci=hci, adjusted=adjusted,
         grade_rank=grade_rank, lead=lead, et=et, cloud=cloud, pop=pop, mm=mm, wind_kmh=wind_kmh,
-        observed=(has_tmax, has_cloud, has_p, has_wind), has_pop=has_pop,
+        observed=(has_tmax, has_cloud, has_p, has_wind), has_pop=has_pop, thermal=thermal,
     )  # fmt: skip
 
 
@@ -827,7 +1033,8 @@ def _score_chunk(
 #
 # Key layout (bit offsets): three penalty slots of 11 bits each (vocabulary code + 1, 0 = empty) at 0, 11, 22;
 # two positive slots of 3 bits (facet + 1) at 33, 36; "mostly indoors" at 39; the lead reason (days - 3, 0 =
-# none) in 4 bits at 40; "no weather data" at 44.
+# none) in 4 bits at 40; "no weather data" at 44; the thermal-ceiling reason (1 + profile * 2 + hot, 0 = none)
+# in 3 bits at 45.
 # ---------------------------------------------------------------------------------------------------------------
 
 _KEY_CODE_BITS: Final[int] = 11
@@ -837,6 +1044,7 @@ _KEY_POSITIVE_SHIFT: Final[int] = 3 * _KEY_CODE_BITS
 _KEY_INDOORS_SHIFT: Final[int] = _KEY_POSITIVE_SHIFT + 6
 _KEY_LEAD_SHIFT: Final[int] = _KEY_INDOORS_SHIFT + 1
 _KEY_NOTHING_SHIFT: Final[int] = _KEY_LEAD_SHIFT + 4
+_KEY_THERMAL_SHIFT: Final[int] = _KEY_NOTHING_SHIFT + 1
 _LEAD_KEY_OFFSET: Final[int] = LEAD_REASON_MIN_DAYS - 1  # lead 4..9 -> 1..6 in the key
 
 
@@ -876,13 +1084,16 @@ def _reason_keys(
     wind_kmh: np.ndarray,
     observed: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     has_pop: np.ndarray,
+    thermal: np.ndarray,
 ) -> np.ndarray:
     """Per row, its reason tuple encoded as one int64 (layout above).
 
-    Order: up to 3 penalties (facets costing >= 2 points of the final score, most expensive first), then up to
-    2 positives when the grade is excellent or better (facets rated >= 9, or >= 9.5 for rain, biggest weighted
-    contribution first), then "mostly indoors" and "forecast N days ahead" (N >= 4) when those moved the score
-    by >= 2 points.  A facet without inputs is named "no ... data"; with no inputs at all, only "no weather data".
+    Order: the thermal ceiling's reason when it lowered the score by >= 2 points (``thermal``: 1 + profile
+    * 2 + hot, 0 = none), up to 3 penalties (facets costing >= 2 points of the final score, most expensive
+    first), then up to 2 positives when the grade is excellent or better (facets rated >= 9, or >= 9.5 for
+    rain, biggest weighted contribution first), then "mostly indoors" and "forecast N days ahead" (N >= 4) when
+    those moved the score by >= 2 points.  A facet without inputs is named "no ... data"; with no inputs at all,
+    only "no weather data".
     """
     obs_tc, obs_a, obs_p, obs_w = observed
     observed_any = obs_tc | obs_a | obs_p | obs_w
@@ -963,6 +1174,7 @@ def _reason_keys(
     lead_int -= _LEAD_KEY_OFFSET
     key += np.where(lead_named, np.left_shift(lead_int, _KEY_LEAD_SHIFT), 0)
     key += np.left_shift((~observed_any).astype(np.int64), _KEY_NOTHING_SHIFT)
+    key += np.left_shift(thermal, _KEY_THERMAL_SHIFT)
     return key
 
 
@@ -979,7 +1191,9 @@ def _reasons_from_keys(keys: np.ndarray, reasons_format: str) -> np.ndarray:
 
 def _decode_reason_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes, counts): per distinct key, its vocabulary codes left-packed in reason order, and how many."""
-    slots = [((keys >> (_KEY_CODE_BITS * s)) & _KEY_CODE_MASK) - 1 for s in range(3)]  # penalties, -1 = empty
+    thermal = (keys >> _KEY_THERMAL_SHIFT) & 7
+    slots = [np.where(thermal > 0, _V_THERMAL + thermal - 1, -1)]  # first: it is what caps the grade
+    slots += [((keys >> (_KEY_CODE_BITS * s)) & _KEY_CODE_MASK) - 1 for s in range(3)]  # penalties, -1 = empty
     for s in range(2):
         facet = (keys >> (_KEY_POSITIVE_SHIFT + 3 * s)) & 7
         slots.append(np.where(facet > 0, _V_POSITIVE + facet - 1, -1))
@@ -1111,7 +1325,11 @@ def score_row_reference(row: Mapping[str, Any], *, precip_basis: str = "if_rain"
     ct = _ct_int(row.get("content_type_id"))
     coastal_raw = row.get("coastal")
     coastal = bool(coastal_raw) if coastal_raw is not None and not _is_nan(coastal_raw) else False
-    profile = profile_for(ct, coastal)
+    winter_raw = row.get("winter_sport")
+    winter_sport = bool(winter_raw) if winter_raw is not None and not _is_nan(winter_raw) else False
+    month_day = _month_day(row.get("forecast_date"))
+    in_season = month_day is not None and _SEASON_FIRST <= month_day <= _SEASON_LAST
+    profile = profile_for(ct, coastal, in_season)
     w_tc, w_a, w_p, w_w = PROFILE_WEIGHTS[profile]
     beach = profile == "beach"
 
@@ -1154,7 +1372,15 @@ def score_row_reference(row: Mapping[str, Any], *, precip_basis: str = "if_rain"
     adjusted = NEUTRAL_SCORE + sensitivity_for(ct) * (hci - NEUTRAL_SCORE)
     missing_share = (w_tc * miss_tc + w_a * miss_a + w_p * miss_p + w_w * miss_w) / 10.0
     confidence = confidence_for(row.get("lead_days"), missing_share)
-    return min(max(confidence * adjusted + (1.0 - confidence) * NEUTRAL_SCORE, 0.0), 100.0)
+    score = min(max(confidence * adjusted + (1.0 - confidence) * NEUTRAL_SCORE, 0.0), 100.0)
+
+    # Thermal ceiling: squeeze [knee, 100] onto [knee, ceiling - 0.1] when thermal comfort is poor.
+    if tmax is not None and ct not in THERMAL_CEILING_EXEMPT_TYPES and not winter_sport:
+        ceiling = _py_interp(tc, THERMAL_CEILING_ANCHORS)
+        knee = ceiling - THERMAL_CEILING_BAND
+        if ceiling < NO_CEILING and score > knee:
+            score = knee + (score - knee) * ((ceiling - THERMAL_CEILING_STEP - knee) / (NO_CEILING - knee))
+    return score
 
 
 def _is_nan(value: Any) -> bool:
@@ -1173,10 +1399,16 @@ _SPRING = {"tmax_c": 26.0, "tmin_c": 14.0, "rh_mean_pct": 55.0, "cloud_pct": 15.
 _RAINY = {"tmax_c": 26.0, "tmin_c": 21.0, "rh_mean_pct": 90.0, "cloud_pct": 100.0, "pop_max_pct": 80.0,
           "precip_mm": 15.0, "wind_max_ms": 6.0}  # fmt: skip
 
+
+def _at(content_type_id: int, coastal: bool, day: date, lead_days: int) -> dict[str, Any]:
+    """The non-weather inputs of an example row."""
+    return {"content_type_id": content_type_id, "coastal": coastal, "forecast_date": day, "lead_days": lead_days}
+
+
 WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     {
         "name": "Perfect spring day, tourist spot, tomorrow",
-        "input": {"content_type_id": 12, "coastal": False, "lead_days": 1, **_SPRING},
+        "input": {**_at(12, False, date(2026, 5, 14), 1), **_SPRING},
         "expected_score": 97.5,
         "expected_grade": "ideal",
         "why": "ET = 26 - 0.4 x 16 x 0.45 = 23.1 °C rates 10, as do 15 % cloud, no rain and a 7 km/h breeze: "
@@ -1184,7 +1416,7 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "Hot humid August day, tourist spot",
-        "input": {"content_type_id": 12, "coastal": False, "lead_days": 1, "tmax_c": 34.0, "tmin_c": 26.0,
+        "input": {**_at(12, False, date(2026, 8, 6), 1), "tmax_c": 34.0, "tmin_c": 26.0,
                   "rh_mean_pct": 80.0, "cloud_pct": 40.0, "pop_max_pct": 30.0, "precip_mm": 1.0,
                   "wind_max_ms": 2.0},  # fmt: skip
         "expected_score": 78.7,
@@ -1195,7 +1427,7 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "Rainy summer day at the beach (pop 80 %, 15 mm)",
-        "input": {"content_type_id": 12, "coastal": True, "lead_days": 1, **_RAINY},
+        "input": {**_at(12, True, date(2026, 7, 15), 1), **_RAINY},
         "expected_score": 37.6,
         "expected_grade": "unacceptable",
         "why": "Beach weights: cloud 4, rain 3. 100 % cloud rates 1; P = 0.2 x 10 + 0.8 x P(15 mm) = 0.2 x 10 "
@@ -1203,7 +1435,7 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "Same rainy day at a museum",
-        "input": {"content_type_id": 14, "coastal": False, "lead_days": 1, **_RAINY},
+        "input": {**_at(14, False, date(2026, 7, 15), 1), **_RAINY},
         "expected_score": 69.5,
         "expected_grade": "good",
         "why": "The same weather rates HCI:Urban 54.6, but a cultural facility has sensitivity 0.3: "
@@ -1211,18 +1443,19 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "Freezing windy January day, mountain (tourist spot)",
-        "input": {"content_type_id": 12, "coastal": False, "lead_days": 2, "tmax_c": -6.0, "tmin_c": -14.0,
+        "input": {**_at(12, False, date(2027, 1, 19), 2), "tmax_c": -6.0, "tmin_c": -14.0,
                   "rh_mean_pct": 45.0, "cloud_pct": 30.0, "pop_max_pct": 20.0, "precip_mm": 0.5,
                   "wind_max_ms": 15.0},  # fmt: skip
-        "expected_score": 58.5,
-        "expected_grade": "acceptable",
+        "expected_score": 43.1,
+        "expected_grade": "marginal",
         "why": "ET = -6 + 0.4 x 16 x 0.55 = -2.5 °C rates 2 (-32 points at weight 4) and 54 km/h wind rates 0 "
-        "(-10); the sky and a 20 % chance of light snow are fine. HCI 55.6. HCI never rates cold below 1 "
-        "and weights wind 1 of 10, so a dry, bright winter day stays 'acceptable'.",
+        "(-10); the sky and a 20 % chance of light snow are fine: HCI 55.6, 58.5 after confidence. HCI never "
+        "rates cold below 1 and weights wind 1 of 10, so on its own it calls this day 'acceptable'; the thermal "
+        "ceiling for TC 2 (below 50) squeezes it into the band below: 40 + 18.5 x 9.9 / 60 = 43.1.",
     },
     {
         "name": "Ideal weather forecast 9 days ahead",
-        "input": {"content_type_id": 12, "coastal": False, "lead_days": 9, **_SPRING},
+        "input": {**_at(12, False, date(2026, 5, 23), 9), **_SPRING},
         "expected_score": 87.5,
         "expected_grade": "excellent",
         "why": "Same weather as the perfect spring day, but confidence is 0.50 at day 9: 0.5 x 100 + 0.5 x 75 "
@@ -1230,7 +1463,7 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "Showery day on a hiking course",
-        "input": {"content_type_id": 25, "coastal": False, "lead_days": 0, "tmax_c": 21.0, "tmin_c": 13.0,
+        "input": {**_at(25, False, date(2026, 10, 8), 0), "tmax_c": 21.0, "tmin_c": 13.0,
                   "rh_mean_pct": 70.0, "cloud_pct": 75.0, "pop_max_pct": 70.0, "precip_mm": 8.0,
                   "wind_max_ms": 9.0},  # fmt: skip
         "expected_score": 66.1,
@@ -1240,7 +1473,7 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "Ideal beach day",
-        "input": {"content_type_id": 12, "coastal": True, "lead_days": 1, "tmax_c": 31.0, "tmin_c": 24.0,
+        "input": {**_at(12, True, date(2026, 8, 4), 1), "tmax_c": 31.0, "tmin_c": 24.0,
                   "rh_mean_pct": 75.0, "cloud_pct": 20.0, "pop_max_pct": 10.0, "precip_mm": 0.0,
                   "wind_max_ms": 3.0},  # fmt: skip
         "expected_score": 96.4,
@@ -1250,7 +1483,7 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "Partly missing inputs (no humidity, cloud or amount; wind NaN)",
-        "input": {"content_type_id": 12, "coastal": False, "lead_days": 3, "tmax_c": 24.0, "tmin_c": None,
+        "input": {**_at(12, False, date(2026, 9, 24), 3), "tmax_c": 24.0, "tmin_c": None,
                   "rh_mean_pct": None, "cloud_pct": None, "pop_max_pct": 10.0, "precip_mm": None,
                   "wind_max_ms": float("nan")},  # fmt: skip
         "expected_score": 84.3,
@@ -1261,7 +1494,7 @@ WORKED_EXAMPLES: Final[list[dict[str, Any]]] = [
     },
     {
         "name": "No weather at all, restaurant",
-        "input": {"content_type_id": 39, "coastal": False, "lead_days": 0, "tmax_c": None, "tmin_c": None,
+        "input": {**_at(39, False, date(2026, 11, 20), 0), "tmax_c": None, "tmin_c": None,
                   "rh_mean_pct": None, "cloud_pct": None, "pop_max_pct": None, "precip_mm": None,
                   "wind_max_ms": None},  # fmt: skip
         "expected_score": 75.0,
@@ -1278,8 +1511,11 @@ def _fmt_input(inp: Mapping[str, Any]) -> str:
         v = _finite_or_none(inp.get(key))
         return "n/a" if v is None else f"{v:g}{unit}"
 
+    day = inp.get("forecast_date")
     return (
-        f"type {inp['content_type_id']}{' coastal' if inp.get('coastal') else ''}, day {inp['lead_days']}; "
+        f"type {inp['content_type_id']}{' coastal' if inp.get('coastal') else ''}"
+        f"{' winter sport' if inp.get('winter_sport') else ''}, "
+        f"{day.isoformat() if isinstance(day, date) else 'no date'} (day {inp['lead_days']}); "
         f"Tmax {show('tmax_c', ' °C')}, RH {show('rh_mean_pct', ' %')}, cloud {show('cloud_pct', ' %')}, "
         f"pop {show('pop_max_pct', ' %')}, precip {show('precip_mm', ' mm')}, wind {show('wind_max_ms', ' m/s')}"
     )
@@ -1306,12 +1542,20 @@ def reference_tables_markdown() -> str:
         lines.append(f"| {name} | {unit} | " + ", ".join(f"`{x:g}: {y:g}`" for x, y in anchors) + " |")
     lines += ["", "| profile | TC | A | P | W |", "|---|---|---|---|---|"]
     lines += [f"| {name} | " + " | ".join(f"{w:g}" for w in PROFILE_WEIGHTS[name]) + " |" for name in PROFILES]
-    lines += ["", "| content type | profile | profile if coastal | sensitivity |", "|---|---|---|---|"]
-    for ct, label in _CONTENT_TYPE_NAMES.items():
+    lines += [
+        "",
+        "| content type | profile | profile if coastal, in the bathing season | sensitivity | thermal ceiling |",
+        "|---|---|---|---|---|",
+    ]
+    for ct, label in [*_CONTENT_TYPE_NAMES.items(), (0, "")]:
+        name = f"{ct} {label}" if ct else "other / unknown"
+        ceiling = "no" if ct in THERMAL_CEILING_EXEMPT_TYPES else ("yes, except winter sports" if ct == 28 else "yes")
         lines.append(
-            f"| {ct} {label} | {profile_for(ct, False)} | {profile_for(ct, True)} | {sensitivity_for(ct):g} |"
+            f"| {name} | {profile_for(ct, False)} | {profile_for(ct, True)} | {sensitivity_for(ct):g} | {ceiling} |"
         )
-    lines.append(f"| other / unknown | {profile_for(0, False)} | {profile_for(0, True)} | {sensitivity_for(0):g} |")
+    lines += ["", "| thermal ceiling | TC rating `x: ceiling` (linear between; no ceiling from the last anchor) |",
+              "|---|---|",
+              "| score stays below | " + ", ".join(f"`{x:g}: {y:g}`" for x, y in THERMAL_CEILING_ANCHORS) + " |"]
     return "\n".join(lines) + "\n"
 
 
@@ -1328,5 +1572,94 @@ def worked_examples_table() -> str:
         lines.append(
             f"| {i} | {ex['name']} | {_fmt_input(ex['input'])} | {r['profile']} | {facets} | "
             f"{r['confidence']:.3f} | **{r['score']:.1f}** | {r['grade']} | {reasons} | {ex['why']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Seasonal examples: a beach, a sea island, a lake island and a city sight in December, April, August and October.
+# Pinned by test_seasons.py and rendered into docs/scoring.md ("Seasons") by seasonal_examples_table().
+# ---------------------------------------------------------------------------------------------------------------
+
+SEASONAL_PLACES: Final[Mapping[str, Mapping[str, Any]]] = {
+    "해운대해수욕장": {"content_id": "9061201", "content_type_id": 12, "cat2": "A0101", "cat3": "A01011200",
+                 "region_code": 6, "sigungu_code": 16, "where": "부산 해운대구", "kind": "beach", "coastal": True},
+    "우도": {"content_id": "9391208", "content_type_id": 12, "cat2": "A0101", "cat3": "A01011300",
+           "region_code": 39, "sigungu_code": 4, "where": "제주 제주시", "kind": "sea island", "coastal": True},
+    "남이섬": {"content_id": "9321201", "content_type_id": 12, "cat2": "A0101", "cat3": "A01011300",
+            "region_code": 32, "sigungu_code": 13, "where": "강원 춘천시", "kind": "island in a lake (청평호, on the "
+            "North Han river)", "coastal": False},
+    "경복궁": {"content_id": "126508", "content_type_id": 12, "cat2": "A0201", "cat3": "A02010100",
+            "region_code": 1, "sigungu_code": 23, "where": "서울 종로구", "kind": "palace, outdoor sightseeing",
+            "coastal": False},
+}  # fmt: skip
+"""The example places as the sample catalogue has them.  ``coastal`` is what ``transform.coastal_flags`` makes of
+their TourAPI category and district (test_seasons.py checks it): a beach is at sea wherever it is, an island
+only in a coastal district (제주시 yes, 춘천시 no), a palace never."""
+
+
+def _weather(tmax: float, rh: float, cloud: float, pop: float, mm: float, wind: float) -> dict[str, float]:
+    return {"tmax_c": tmax, "tmin_c": tmax - 8.0, "rh_mean_pct": rh, "cloud_pct": cloud, "pop_max_pct": pop,
+            "precip_mm": mm, "wind_max_ms": wind}  # fmt: skip
+
+
+_SEASON_DAYS: Final[Mapping[str, date]] = {
+    "December": date(2026, 12, 7), "April": date(2026, 4, 15), "August": date(2026, 8, 5),
+    "October": date(2026, 10, 14),
+}  # fmt: skip
+
+# Typical days for each place and month (today's forecast, lead 0), roughly the places' climate normals.
+_SEASONAL_WEATHER: Final[Mapping[tuple[str, str], dict[str, float]]] = {
+    ("December", "해운대해수욕장"): _weather(7, 50, 10, 0, 0, 4),  # issue #15: clear and 7 °C, was 73 "very good"
+    ("December", "우도"): _weather(10, 65, 60, 20, 1, 9),  # Jeju winter: milder, cloudier, windy
+    ("December", "남이섬"): _weather(2, 55, 20, 0, 0, 2),
+    ("December", "경복궁"): _weather(3, 50, 10, 0, 0, 3),
+    ("April", "해운대해수욕장"): _weather(18, 60, 30, 10, 0, 5),
+    ("April", "우도"): _weather(17, 70, 40, 20, 1, 7),
+    ("April", "남이섬"): _weather(19, 45, 20, 0, 0, 3),
+    ("April", "경복궁"): _weather(19, 45, 30, 10, 0, 3),
+    ("August", "해운대해수욕장"): _weather(31, 75, 20, 10, 0, 4),
+    ("August", "우도"): _weather(30, 80, 25, 20, 2, 5),
+    ("August", "남이섬"): _weather(32, 70, 30, 30, 5, 2),
+    ("August", "경복궁"): _weather(33, 70, 40, 30, 5, 2),
+    ("October", "해운대해수욕장"): _weather(22, 55, 10, 0, 0, 4),
+    ("October", "우도"): _weather(22, 65, 30, 10, 0, 6),
+    ("October", "남이섬"): _weather(20, 55, 10, 0, 0, 3),
+    ("October", "경복궁"): _weather(21, 50, 20, 0, 0, 3),
+}
+
+SEASONAL_EXAMPLES: Final[list[dict[str, Any]]] = [
+    {
+        "month": month,
+        "place": place,
+        "input": {"content_type_id": SEASONAL_PLACES[place]["content_type_id"],
+                  "coastal": SEASONAL_PLACES[place]["coastal"], "winter_sport": False,
+                  "forecast_date": _SEASON_DAYS[month], "lead_days": 0, **_SEASONAL_WEATHER[(month, place)]},
+    }  # fmt: skip
+    for month in _SEASON_DAYS
+    for place in SEASONAL_PLACES
+]
+"""Sixteen documented seasonal examples (month x place), in table order; test_seasons.py pins their results."""
+
+
+def seasonal_examples_table() -> str:
+    """Markdown table of :data:`SEASONAL_EXAMPLES`, every number computed by :func:`score_frame` now."""
+    frame = score_frame(pd.DataFrame([ex["input"] for ex in SEASONAL_EXAMPLES], columns=list(INPUT_COLUMNS)))
+    lines = [
+        "| month | place | season, coastal | weather | profile | TC / A / P / W | score | grade | reasons |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for ex, (_, r) in zip(SEASONAL_EXAMPLES, frame.iterrows(), strict=True):
+        place, inp = SEASONAL_PLACES[ex["place"]], ex["input"]
+        in_season = bool(in_bathing_season([inp["forecast_date"]])[0])
+        facets = " / ".join(f"{r[c]:.2f}" for c in ("tc_rating", "a_rating", "p_rating", "w_rating"))
+        reasons = ", ".join(f"`{s}`" for s in r["reasons"]) or "(none)"
+        lines.append(
+            f"| {ex['month']} | {ex['place']}: {place['kind']}, {place['where']} ({place['cat3']}) | "
+            f"{inp['forecast_date'].isoformat()} {'in' if in_season else 'out of'} season; "
+            f"{'coastal' if inp['coastal'] else 'not coastal'} | "
+            f"Tmax {inp['tmax_c']:g} °C, RH {inp['rh_mean_pct']:g} %, cloud {inp['cloud_pct']:g} %, "
+            f"pop {inp['pop_max_pct']:g} %, {inp['precip_mm']:g} mm, wind {inp['wind_max_ms']:g} m/s | "
+            f"{r['profile']} | {facets} | **{r['score']:.1f}** | {r['grade']} | {reasons} |"
         )
     return "\n".join(lines) + "\n"

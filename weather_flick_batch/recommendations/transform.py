@@ -14,10 +14,50 @@ from weather_flick_batch.recommendations.scoring import GOOD_OR_BETTER_RANK, GRA
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.weather.outlook import MID_RANGE_WET_DAY_MM
 
-# TourAPI categories where the beach profile (HCI:Beach) applies: coastal scenery, beaches,
-# islands, ports, lighthouses (A0101xx), and water sports (A0303).
-COASTAL_CAT3 = frozenset({"A01011100", "A01011200", "A01011300", "A01011400", "A01011600"})
-COASTAL_CAT2 = frozenset({"A0303"})
+# Which destinations are coastal (scored with HCI:Beach in the bathing season, see scoring.BATHING_SEASON).
+# TourAPI categories that are at sea by definition: coastal scenery, beaches, ports, lighthouses.
+SEA_CAT3 = frozenset({"A01011100", "A01011200", "A01011400", "A01011600"})
+# Islands (섬) and water sports (수상 레포츠) are at sea only where their district has a sea coast: 남이섬 is an
+# island in the North Han river (Cheongpyeong reservoir) in 춘천, 뚝섬 windsurfing is on the Han in Seoul.
+ISLAND_CAT3 = "A01011300"
+WATER_SPORTS_CAT2 = "A0303"
+# Water sports that are never sea bathing: freshwater fishing, swimming (pools, water parks), rafting.
+FRESHWATER_SPORTS_CAT3 = frozenset({"A03030500", "A03030700", "A03030800"})
+# The categories that can be coastal (kept for callers of the earlier names): whether a destination *is* coastal
+# is coastal_flags' decision, which also looks at the district.
+COASTAL_CAT3 = SEA_CAT3 | {ISLAND_CAT3}
+COASTAL_CAT2 = frozenset({WATER_SPORTS_CAT2})
+# Winter sports, exempt from the scorer's thermal ceiling (they need the cold): ski/snowboard, skating,
+# sledding, ice climbing.
+WINTER_SPORTS_CAT3 = frozenset({"A03021200", "A03021300", "A03021400", "A03021900"})
+
+# Districts (TourAPI areaCode2: region_code -> sigungu_code -> name) that border the sea, listed from the
+# coastline (the same idea as the coastal local governments of the Coastal Management Act, 연안관리법), in
+# TourAPI's codes; the tests check every code against the embedded catalogue's district names.  Estuary-only
+# districts are left out (김해시, 양산시, 부산 사상구/북구, 경기 고양시/파주시 on the Han estuary).  Provinces not
+# listed (서울, 대전, 대구, 광주, 세종, 충북) are inland.
+# The rule is per district, so a river island inside a coastal district (을숙도 at the Nakdong mouth, 사하구)
+# still counts as coastal; a destination without a district does not (the beach profile is only claimed
+# when the data says so).
+COASTAL_DISTRICTS: Mapping[int, Mapping[int, str]] = {
+    2: {1: "강화군", 3: "미추홀구", 4: "남동구", 5: "동구", 7: "서구", 8: "연수구", 9: "옹진군", 10: "중구"},  # 인천
+    6: {1: "강서구", 3: "기장군", 4: "남구", 5: "동구", 10: "사하구", 11: "서구", 12: "수영구", 14: "영도구",
+        15: "중구", 16: "해운대구"},  # 부산
+    7: {2: "남구", 3: "동구", 4: "북구", 5: "울주군"},  # 울산
+    31: {8: "김포시", 14: "시흥시", 15: "안산시", 28: "평택시", 31: "화성시"},  # 경기도
+    32: {1: "강릉시", 2: "고성군", 3: "동해시", 4: "삼척시", 5: "속초시", 7: "양양군"},  # 강원
+    34: {4: "당진시", 5: "보령시", 7: "서산시", 8: "서천군", 9: "아산시", 14: "태안군", 15: "홍성군"},  # 충남
+    35: {2: "경주시", 12: "영덕군", 17: "울릉군", 18: "울진군", 23: "포항시"},  # 경북
+    36: {1: "거제시", 3: "고성군", 5: "남해군", 6: "마산시", 8: "사천시", 14: "진해시", 16: "창원시", 17: "통영시",
+         18: "하동군"},  # 경남
+    37: {1: "고창군", 2: "군산시", 3: "김제시", 6: "부안군"},  # 전북
+    38: {1: "강진군", 2: "고흥군", 4: "광양시", 8: "목포시", 9: "무안군", 10: "보성군", 11: "순천시", 12: "신안군",
+         13: "여수시", 16: "영광군", 17: "영암군", 18: "완도군", 20: "장흥군", 21: "진도군", 22: "함평군",
+         23: "해남군"},  # 전남
+    39: {1: "남제주군", 2: "북제주군", 3: "서귀포시", 4: "제주시"},  # 제주
+}
+_COASTAL_DISTRICT_KEYS = np.array(sorted(region * 1000 + sigungu for region, districts in COASTAL_DISTRICTS.items()
+                                         for sigungu in districts), dtype=np.int64)
 
 SCORE_COLUMNS = [
     "content_id", "forecast_date", "lead_days", "content_type_id", "region_code", "sigungu_code", "point_id",
@@ -53,18 +93,43 @@ def resolve_forecast_points(cells: pd.DataFrame, outlook: pd.DataFrame, points: 
     return cells.assign(point_id=nearest_forecast_points(cells, covered))
 
 
+def in_coastal_district(region_code: pd.Series, sigungu_code: pd.Series) -> np.ndarray:
+    """Whether each (province, district) is in :data:`COASTAL_DISTRICTS`; False where either code is missing."""
+    region = pd.to_numeric(pd.Series(region_code), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    sigungu = pd.to_numeric(pd.Series(sigungu_code), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    known = np.isfinite(region) & np.isfinite(sigungu)
+    keys = np.where(known, region * 1000 + sigungu, -1).astype(np.int64)
+    return known & np.isin(keys, _COASTAL_DISTRICT_KEYS)
+
+
+def coastal_flags(cat2: pd.Series, cat3: pd.Series, region_code: pd.Series, sigungu_code: pd.Series) -> np.ndarray:
+    """Which destinations are coastal: sea categories anywhere; islands and sea water sports in coastal districts.
+
+    Coastal places score with HCI:Beach in the bathing season (``scoring.BATHING_SEASON``); lakes (A01011700) and
+    rivers (A01011800) never are, and neither is an island or a water sport inland (:data:`COASTAL_DISTRICTS`).
+    """
+    cat2, cat3 = pd.Series(cat2), pd.Series(cat3)
+    sea = cat3.isin(SEA_CAT3).to_numpy()
+    island = (cat3 == ISLAND_CAT3).to_numpy()
+    sea_sport = (cat2 == WATER_SPORTS_CAT2).to_numpy() & ~cat3.isin(FRESHWATER_SPORTS_CAT3).to_numpy()
+    return sea | ((island | sea_sport) & in_coastal_district(region_code, sigungu_code))
+
+
 def scoring_input(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame,
                   points: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per active destination and outlook day of its forecast point (see nearest_forecast_points).
 
     Without ``points``, ``cells`` are taken as already resolved (:func:`resolve_forecast_points`).
+    ``coastal`` comes from :func:`coastal_flags`, ``winter_sport`` from :data:`WINTER_SPORTS_CAT3`;
+    ``forecast_date`` (from the outlook) tells the scorer whether it is the bathing season.
     """
     active = destinations[destinations["is_active"].astype(bool)]
     if points is not None:
         cells = resolve_forecast_points(cells, outlook, points)
     dest = active[["content_id", "content_type_id", "region_code", "sigungu_code", "cat2", "cat3"]].merge(
         cells[["content_id", "point_id"]], on="content_id", how="inner")
-    dest["coastal"] = dest["cat3"].isin(COASTAL_CAT3) | dest["cat2"].isin(COASTAL_CAT2)
+    dest["coastal"] = coastal_flags(dest["cat2"], dest["cat3"], dest["region_code"], dest["sigungu_code"])
+    dest["winter_sport"] = dest["cat3"].isin(WINTER_SPORTS_CAT3).to_numpy()
     frame = dest.merge(outlook, on="point_id", how="inner")
     # Scoring treats precip_mm as "the amount if it rains" (probability comes from pop). Short-range
     # sums are amounts; the medium-range outlook stores an expectation (pop x 5 mm), so give it the
@@ -113,6 +178,9 @@ class ScoreSummary:
     from_nearest: int = 0
     score_sum: float = 0.0
     confidence_sum: float = 0.0
+    under_warning: int = 0  # today's rows with a warning in force at the place
+    capped_by_warning: int = 0  # ... of which capped (a 경보 that concerns the visit)
+    dust_lowered: int = 0  # outdoor rows on a 나쁨 or 매우나쁨 day
     grades: Counter = field(default_factory=Counter)
     days_per_destination: Counter = field(default_factory=Counter)
     top_today: list[pd.DataFrame] = field(default_factory=list)
@@ -120,6 +188,10 @@ class ScoreSummary:
     def add(self, scores: pd.DataFrame, titles: pd.Series) -> None:
         """Count one batch in; ``titles`` maps content_id to title (for the best place of each region today)."""
         self.rows += len(scores)
+        if "warning_level" in scores:
+            self.under_warning += int(scores["warning"].notna().sum())
+            self.capped_by_warning += int((scores["warning_level"] == 2).sum())
+            self.dust_lowered += int(scores["dust_grade"].isin(["나쁨", "매우나쁨"]).sum())
         self.out_of_range += int((~scores["score"].between(0, 100) | scores["score"].isna()).sum())
         self.grade_mismatches += int((scores["grade"].to_numpy() != band_names(scores["score"].to_numpy())).sum())
         self.good_or_better += int((scores["grade_rank"] >= GOOD_OR_BETTER_RANK).sum())
@@ -170,8 +242,8 @@ def band_names(scores: np.ndarray) -> np.ndarray:
 def top_n_query(n: int) -> sa.Select:
     """Top ``n`` destinations per (province, district, day, content type), province level as district 0.
 
-    Ranked in the database (``ROW_NUMBER() OVER``, on SQLite and PostgreSQL alike): by score, ties by
-    content_id, so only the top rows travel, not the 500,000 scores of a nationwide refresh. The
+    Places under a 경보 that concerns the visit (``warning_level`` 2) are left out. Ranked in the
+    database (``ROW_NUMBER() OVER``, on SQLite and PostgreSQL alike): by score, ties by content_id, so only the top rows travel, not the 500,000 scores of a nationwide refresh. The
     ranking sorts only the narrow key columns; grade, reasons and title are joined to the top rows.
     Columns: region_code, sigungu_code, forecast_date, content_type_id, rank, level, content_id, title,
     score, grade, reasons, simulated.
@@ -188,6 +260,8 @@ def top_n_query(n: int) -> sa.Select:
                            scores.c.content_type_id, rank, sa.literal(level).label("level"), scores.c.content_id)
         if level == "district":
             ranked = ranked.where(scores.c.sigungu_code.is_not(None))
+        # A place under a 경보 that concerns the visit is not recommended at all (docs/scoring.md).
+        ranked = ranked.where(scores.c.warning_level < 2)
         levels.append(ranked)
     ranked = sa.union_all(*levels).subquery("ranked")
     detail = scores.alias("detail")

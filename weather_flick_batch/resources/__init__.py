@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 
 from weather_flick_batch import settings
+from weather_flick_batch.air_quality.resources import AirKoreaResource
 from weather_flick_batch.destinations.resources import KtoResource
 from weather_flick_batch.health.resources import build_health_resources
 from weather_flick_batch.resources.redis import RedisResource
@@ -77,6 +78,15 @@ def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
             backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
             daily_limit=settings.get("WEATHER_FLICK_KMA_DAILY_LIMIT", env),
+        ),
+        "airkorea": AirKoreaResource(
+            mode=settings.get("WEATHER_FLICK_AIRKOREA_MODE", env),
+            base_url=settings.get("WEATHER_FLICK_AIRKOREA_BASE_URL", env),
+            api_keys=_secret("WEATHER_FLICK_AIRKOREA_API_KEYS", env),
+            timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
+            max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
+            backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
+            daily_limit=settings.get("WEATHER_FLICK_AIRKOREA_DAILY_LIMIT", env),
         ),
         # Health probes and alert channels (settings in the health and alerts groups).
         **build_health_resources(env),

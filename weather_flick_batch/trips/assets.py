@@ -15,12 +15,13 @@ from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.trips.resources import TripDeliveryResource
 from weather_flick_batch.warehouse import backend_tables, schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
-from weather_flick_batch.weather.assets import FOLLOWS_NEW_DATA
+from weather_flick_batch.weather.assets import FOLLOWS_NEW_DATA, follows_new_data_or_changes_in
 
 GROUP = "trips"
 BACKEND_OWNER = "team:backend"
 OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
 CELLS_KEY = dg.AssetKey(["destinations", "forecast_cells"])
+WARNINGS_KEY = dg.AssetKey(["weather", "warnings"])
 FORECASTS_KEY = dg.AssetKey(["trips", "trip_forecasts"])
 NOTICES_KEY = dg.AssetKey(["trips", "trip_notices"])
 
@@ -62,8 +63,9 @@ def seed_sample_trips(context: dg.OpExecutionContext, warehouse: WarehouseResour
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            FORECASTS_KEY, group_name=GROUP, deps=[OUTLOOK_KEY, CELLS_KEY, PLANS_KEY],
-            kinds={"python", "pandas", "sql"}, automation_condition=FOLLOWS_NEW_DATA,
+            FORECASTS_KEY, group_name=GROUP, deps=[OUTLOOK_KEY, CELLS_KEY, PLANS_KEY, WARNINGS_KEY],
+            kinds={"python", "pandas", "sql"},
+            automation_condition=follows_new_data_or_changes_in(dg.AssetSelection.assets(WARNINGS_KEY)),
             description=("Per active plan (CONFIRMED or IN_PROGRESS, not ended), remaining day and itinerary place: "
                          "the daily outlook at the place's forecast point (destination cell, coordinates, or the "
                          "province). Also written to travel_plans.weather_info."),
@@ -105,6 +107,9 @@ def trip_notices(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         "point_id", "forecast_date", "tmax_c", "tmin_c", "pop_max_pct", "precip_mm", "wind_max_ms", "cloud_pct",
         "simulated"])
     current = forecast.trip_forecasts(stops.stops, cells, points, outlook)
+    sigungu_of = wh.read_table(schema.destinations, columns=["content_id", "sigungu_code"]).set_index(
+        "content_id")["sigungu_code"]
+    current = forecast.with_warnings(current, wh.read_table(schema.weather_warning_areas), sigungu_of, today)
     previous = wh.read_table(schema.trip_forecasts)
     found = forecast.detect_changes(previous, current)
     infos = forecast.weather_infos(current, now)

@@ -11,6 +11,8 @@ traveller sees (맑음 … 태풍) is derived from those, with the old system's 
   it improved: info;
 - newly a maximum >= 35 °C or a minimum <= -10 °C: critical;
 - newly wind >= 20 m/s: warning.
+- beyond the old system: a weather warning (특보) newly in force at the place: critical (건조 and
+  열대야, advisories about dry air and warm nights, are info).
 
 The daily outlook has no weather-type code, so the condition is derived from amounts and
 probabilities (``condition``); a typhoon is only named when wind and rain are both extreme, and a
@@ -152,6 +154,26 @@ def compare(old: DayForecast, new: DayForecast, *, day: int, when: date, place: 
         changes.append(Change(day, when, place, "wind", round(old.wind_ms, 1), round(new.wind_ms, 1), "warning",
                               f"{where}: 최대 풍속 {new.wind_ms:.0f}m/s 강풍이 예상돼요"))
     return changes
+
+
+#: Warning kinds a traveller should hear about but that do not endanger a visit.
+MILD_WARNING_KINDS = ("건조", "열대야")
+
+
+def compare_warnings(old: str | None, new: str | None, *, day: int, when: date, place: str) -> list[Change]:
+    """A change per warning (e.g. '호우경보') in force at the stop now that was not when it was last told."""
+    before = {w.strip() for w in (old if isinstance(old, str) else "").split(",") if w.strip()}
+    after = [w.strip() for w in (new if isinstance(new, str) else "").split(",") if w.strip()]
+    where = f"{_when(day, when)} {place}".strip()
+    out = []
+    for name in after:
+        if name in before:
+            continue
+        mild = name.startswith(MILD_WARNING_KINDS)
+        text = (f"{where}: {name}가 발효 중이에요" if mild
+                else f"{where}: {name}가 발효됐어요, 일정과 안전을 꼭 확인하세요")
+        out.append(Change(day, when, place, "warning", None, name, "info" if mild else "critical", text))
+    return out
 
 
 def worst(changes: list[Change]) -> str | None:

@@ -18,7 +18,7 @@ No Dagster here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,10 @@ from weather_flick_batch.trips.itinerary import plan_start_date, read_itinerary
 ACTIVE_STATUSES = ("CONFIRMED", "IN_PROGRESS")
 VALUE_COLUMNS = ("tmax_c", "tmin_c", "pop_pct", "precip_mm", "wind_ms", "cloud_pct")
 COLUMNS = ("plan_id", "day", "stop", "user_id", "forecast_date", "place", "content_id", "region_code",
-           "point_id", "located_by", *VALUE_COLUMNS, "condition", "simulated")
+           "point_id", "located_by", *VALUE_COLUMNS, "condition", "warnings", "simulated")
+#: Days (from today) on which the warnings in force now are told at a stop: a traveller leaving
+#: tomorrow has to hear tonight about the 호우경보 at the destination.
+WARNING_DAYS = 2
 
 
 @dataclass
@@ -142,7 +145,40 @@ def trip_forecasts(stops: pd.DataFrame, cells: pd.DataFrame, points: pd.DataFram
     out["simulated"] = out["simulated"].astype(bool)
     out["condition"] = conditions(out)
     out["region_code"] = out["region_code"].astype("Int64")
+    if "warnings" not in out:
+        out["warnings"] = None
     return out[list(COLUMNS)].sort_values(["plan_id", "day", "stop"]).reset_index(drop=True)
+
+
+def with_warnings(frame: pd.DataFrame, areas: pd.DataFrame, sigungu_of: pd.Series, today: date) -> pd.DataFrame:
+    """``frame`` (trip forecasts) with ``warnings``: the warnings in force at each stop, for the stops of
+    today and tomorrow (:data:`WARNING_DAYS`), e.g. '대설경보, 한파주의보'.
+
+    ``areas``: the districts warnings concern (weather_warning_areas: region_code, sigungu_code, scope,
+    kind, level); ``sigungu_of``: content_id -> TourAPI district. A stop matches its district's
+    warnings, and those of zones known only by their province; sea zones (scope coast) are not told.
+    """
+    out = frame.copy()
+    out["warnings"] = None
+    if out.empty or areas is None or areas.empty:
+        return out
+    land = areas[areas["scope"] != "coast"].assign(name=areas["kind"].astype(str) + areas["level"].astype(str))
+    soon = (out["forecast_date"] >= today) & (out["forecast_date"] < today + timedelta(days=WARNING_DAYS))
+    stops = out.loc[soon & out["region_code"].notna(), ["region_code", "content_id"]].reset_index(names="_row")
+    stops["sigungu_code"] = stops["content_id"].map(sigungu_of)
+    stops["region_code"] = stops["region_code"].astype(int)
+    by_district = stops.dropna(subset=["sigungu_code"]).astype({"sigungu_code": int}).merge(
+        land[land["scope"] == "district"][["region_code", "sigungu_code", "name", "level_rank"]],
+        on=["region_code", "sigungu_code"])
+    by_province = stops.merge(land[land["scope"] == "province"][["region_code", "name", "level_rank"]],
+                              on="region_code")
+    found = pd.concat([by_district[["_row", "name", "level_rank"]], by_province[["_row", "name", "level_rank"]]])
+    if found.empty:
+        return out
+    names = found.sort_values(["_row", "level_rank", "name"], ascending=[True, False, True]).groupby("_row")["name"] \
+        .agg(lambda s: ", ".join(dict.fromkeys(s)))
+    out.loc[names.index, "warnings"] = names.to_numpy()
+    return out
 
 
 def conditions(frame: pd.DataFrame) -> pd.Series:
@@ -179,6 +215,14 @@ def detect_changes(previous: pd.DataFrame, current: pd.DataFrame) -> dict[str, l
     both = both.dropna(subset=[*VALUE_COLUMNS, *(c + "_old" for c in VALUE_COLUMNS)])
     if both.empty:
         return {}
+    found: dict[str, list[changes.Change]] = {}
+    if "warnings_old" in both:
+        new_warning = both["warnings"].notna() & (both["warnings"].fillna("") != both["warnings_old"].fillna(""))
+        for row in both[new_warning].itertuples(index=False):
+            told = changes.compare_warnings(row.warnings_old, row.warnings, day=int(row.day), when=row.forecast_date,
+                                            place=str(row.place))
+            if told:
+                found.setdefault(str(row.plan_id), []).extend(told)
     crossed = lambda c, t: ((both[c + "_old"] < t) & (both[c] >= t)) | ((both[c] < t) & (both[c + "_old"] >= t))  # noqa: E731
     candidate = (
         ((both["tmax_c"] - both["tmax_c_old"]).abs() >= changes.TEMP_INFO_C)
@@ -189,7 +233,6 @@ def detect_changes(previous: pd.DataFrame, current: pd.DataFrame) -> dict[str, l
         | ((both["tmin_c"] <= changes.COLD_C) & (both["tmin_c_old"] > changes.COLD_C))
         | ((both["wind_ms"] >= changes.STRONG_WIND_MS) & (both["wind_ms_old"] < changes.STRONG_WIND_MS))
     )
-    found: dict[str, list[changes.Change]] = {}
     for row in both[candidate].itertuples(index=False):
         stop_changes = changes.compare(_day_forecast(row, suffix="_old"), _day_forecast(row), day=int(row.day),
                                        when=row.forecast_date, place=str(row.place))

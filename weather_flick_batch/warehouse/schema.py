@@ -130,6 +130,48 @@ weather_short_range = sa.Table(
     *_simulated_and_loaded(),
 )
 
+weather_ultra_short = sa.Table(
+    "weather_ultra_short",
+    metadata,
+    sa.Column("partition_base", AwareDateTime, primary_key=True, comment="the HH:30 issuance this partition asked for"),
+    sa.Column("nx", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("ny", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("valid_time", AwareDateTime, primary_key=True, comment="the hour the values are for"),
+    sa.Column("base_time", AwareDateTime, nullable=False, comment="the issuance KMA answered with"),
+    sa.Column("lead_hours", sa.Integer, nullable=False, comment="whole hours after the base (0..6)"),
+    sa.Column("t1h_c", sa.Float, comment="air temperature, °C"),
+    sa.Column("rn1_mm", sa.Float, comment="rain in the hour, mm (KMA's category text parsed by the PCP rule)"),
+    sa.Column("sky_code", sa.Integer, comment="1 맑음, 3 구름많음, 4 흐림"),
+    sa.Column("pty_code", sa.Integer, comment="0 none, 1 비, 2 비/눈, 3 눈, 5 빗방울, 6 빗방울눈날림, 7 눈날림"),
+    sa.Column("reh_pct", sa.Float, comment="relative humidity, %"),
+    sa.Column("wsd_ms", sa.Float, comment="wind speed, m/s"),
+    sa.Column("vec_deg", sa.Float, comment="wind direction (from), degrees"),
+    sa.Column("uuu_ms", sa.Float, comment="east-west wind component, m/s"),
+    sa.Column("vvv_ms", sa.Float, comment="north-south wind component, m/s"),
+    sa.Column("lgt_ka", sa.Float, comment="lightning (0: none)"),
+    *_simulated_and_loaded(),
+)
+
+weather_next_hours = sa.Table(
+    "weather_next_hours",
+    metadata,
+    sa.Column("point_id", sa.String(16), primary_key=True, comment="forecast point ('nx_ny')"),
+    sa.Column("valid_time", AwareDateTime, primary_key=True, comment="the hour (KST) the row describes"),
+    sa.Column("lead_hours", sa.Integer, nullable=False, comment="hours from now (0: the hour under way)"),
+    sa.Column("base_time", AwareDateTime, nullable=False, comment="the ultra-short issuance (HH:30 KST)"),
+    sa.Column("t1h_c", sa.Float, comment="air temperature, °C"),
+    sa.Column("rn1_mm", sa.Float, comment="rain in the hour, mm"),
+    sa.Column("pty_code", sa.Integer, comment="precipitation type (ultra-short table)"),
+    sa.Column("sky_code", sa.Integer, comment="1 맑음, 3 구름많음, 4 흐림"),
+    sa.Column("reh_pct", sa.Float, comment="relative humidity, %"),
+    sa.Column("wsd_ms", sa.Float, comment="wind speed, m/s"),
+    sa.Column("vec_deg", sa.Float, comment="wind direction (from), degrees"),
+    sa.Column("lightning", sa.Boolean, nullable=False, comment="lightning forecast in the hour"),
+    sa.Column("condition", sa.String(16), comment="KMA's words: 맑음, 구름많음, 흐림, 비, 눈, 빗방울 ..."),
+    sa.Column("wind_text", sa.String(16), comment="KMA's wind bands: 약한 (< 4 m/s), 약간 강한 (4-9), 강한 (>= 9)"),
+    *_simulated_and_loaded(),
+)
+
 weather_mid_land = sa.Table(
     "weather_mid_land",
     metadata,
@@ -180,7 +222,129 @@ weather_daily_outlook = sa.Table(
     sa.Column("source", sa.String(16), nullable=False, comment="short_range or mid_range: where each value came from"),
     sa.Column("complete", sa.Boolean, nullable=False),
     sa.Column("filled_fields", sa.String(120), comment="fields filled from the other source"),
+    sa.Column("ultra_short_hours", sa.Integer, nullable=False, server_default="0",
+              comment="hours of the day taken from the ultra-short forecast (the next six hours)"),
     sa.Column("as_of", AwareDateTime, nullable=False, comment="when the outlook was built"),
+    *_simulated_and_loaded(),
+)
+
+
+# --- weather warnings (KMA 기상특보) --------------------------------------------------------------
+weather_warning_zones = sa.Table(
+    "weather_warning_zones",
+    metadata,
+    sa.Column("zone_id", sa.String(40), primary_key=True, comment="the zone's name as KMA writes it (특보구역)"),
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False,
+              comment="TourAPI area code; 0 for an offshore sea zone"),
+    sa.Column("sigungu_code", sa.Integer, primary_key=True, autoincrement=False,
+              comment="TourAPI district code; 0: no district (a sea zone's coast, a whole-province name)"),
+    sa.Column("zone_name", sa.String(40), nullable=False),
+    sa.Column("zone_type", sa.String(10), nullable=False, comment="land, province or sea"),
+    sa.Column("area_code", sa.String(12), comment="KMA's zone code (L…/S…) where known"),
+    sa.Column("aliases", sa.String(200), comment="other spellings, '|'-separated"),
+    sa.Column("sigungu_name", sa.String(40)),
+    sa.Column("coverage", sa.String(10), comment="whole, part, unknown or coast"),
+    sa.Column("source", sa.String(30), nullable=False, comment="where the row comes from (district_name, kma_split …)"),
+    sa.Column("note", sa.Text),
+    sa.Column("updated_at", AwareDateTime, nullable=False),
+)
+
+weather_warnings = sa.Table(
+    "weather_warnings",
+    metadata,
+    sa.Column("area_name", sa.String(40), primary_key=True, comment="the warning zone"),
+    sa.Column("kind", sa.String(12), primary_key=True, comment="호우, 대설, 한파, 폭염, 강풍, 태풍, 풍랑, 건조, 황사 …"),
+    sa.Column("zone_id", sa.String(40), comment="weather_warning_zones.zone_id (NULL: unknown zone)"),
+    sa.Column("area_code", sa.String(12), comment="KMA's zone code (from the events)"),
+    sa.Column("stn_id", sa.Integer, comment="issuing office"),
+    sa.Column("is_sea", sa.Boolean, nullable=False),
+    sa.Column("kind_code", sa.Integer, comment="KMA warnVar"),
+    sa.Column("level", sa.String(6), nullable=False, comment="주의보 or 경보"),
+    sa.Column("level_rank", sa.Integer, nullable=False, comment="1 주의보, 2 경보, 3 중대경보"),
+    sa.Column("command", sa.String(12), comment="the newest event: 발표, 연장, 정정 …"),
+    sa.Column("issued_at", AwareDateTime, comment="tmFc of the newest event"),
+    sa.Column("tm_seq", sa.Integer, comment="the office's bulletin number"),
+    sa.Column("start_time", AwareDateTime),
+    sa.Column("end_time", AwareDateTime, comment="NULL while not lifted"),
+    sa.Column("source", sa.String(12), nullable=False, comment="events (getPwnCd) or status_text (getPwnStatus)"),
+    sa.Column("as_of", AwareDateTime, nullable=False, comment="the instant the warnings were read for"),
+    *_simulated_and_loaded(),
+)
+
+weather_warning_areas = sa.Table(
+    "weather_warning_areas",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False, comment="TourAPI area code"),
+    sa.Column("sigungu_code", sa.Integer, primary_key=True, autoincrement=False,
+              comment="TourAPI district code; 0: the whole province (scope province) or its coast (scope coast)"),
+    sa.Column("scope", sa.String(10), primary_key=True, comment="district, province or coast"),
+    sa.Column("area_name", sa.String(40), primary_key=True, comment="the warning zone"),
+    sa.Column("kind", sa.String(12), primary_key=True),
+    sa.Column("level", sa.String(6), nullable=False),
+    sa.Column("level_rank", sa.Integer, nullable=False, comment="1 주의보, 2 경보, 3 중대경보"),
+    sa.Column("applies_to", sa.String(10), nullable=False, comment="outdoor, coastal or none"),
+    sa.Column("outdoor_effect", sa.String(8), nullable=False,
+              comment="what it does to outdoor recommendations: cap, lower or none"),
+    sa.Column("coverage", sa.String(10), comment="whether the zone covers the whole district or part of it"),
+    sa.Column("issued_at", AwareDateTime),
+    *_simulated_and_loaded(),
+)
+
+
+# --- fine dust (AirKorea) -----------------------------------------------------------------------
+air_dust_forecast = sa.Table(
+    "air_dust_forecast",
+    metadata,
+    sa.Column("partition_issuance", AwareDateTime, primary_key=True,
+              comment="the issuance this partition asked for (05, 11, 17, 23 h KST)"),
+    sa.Column("inform_code", sa.String(8), primary_key=True, comment="PM10, PM25 or O3"),
+    sa.Column("inform_date", sa.Date, primary_key=True, comment="the day the grade is for"),
+    sa.Column("forecast_region", sa.String(8), primary_key=True,
+              comment="one of AirKorea's 19 forecast regions (서울 … 영동, 영서, 경기남부, 경기북부)"),
+    sa.Column("issued_at", AwareDateTime, nullable=False, comment="dataTime of the forecast (발표 시각)"),
+    sa.Column("grade", sa.String(8), nullable=False, comment="좋음, 보통, 나쁨 or 매우나쁨"),
+    sa.Column("grade_code", sa.Integer, nullable=False, comment="1 좋음 … 4 매우나쁨"),
+    *_simulated_and_loaded(),
+)
+
+air_dust_stations = sa.Table(
+    "air_dust_stations",
+    metadata,
+    sa.Column("sido_name", sa.String(8), primary_key=True, comment="AirKorea's province name (서울, 경기 …)"),
+    sa.Column("station_name", sa.String(40), primary_key=True, comment="monitoring station"),
+    sa.Column("data_time", AwareDateTime, primary_key=True, comment="the measurement hour (KST)"),
+    sa.Column("region_code", sa.Integer, nullable=False, comment="TourAPI area code"),
+    sa.Column("sigungu_code", sa.Integer, comment="TourAPI district the station is assigned to; NULL: province only"),
+    sa.Column("station_assignment", sa.String(16), nullable=False,
+              comment="how the district was found: name, alias, address, single_district or province"),
+    sa.Column("mang_name", sa.String(16), comment="network (도시대기, 도로변대기 …)"),
+    sa.Column("pm10_1h", sa.Float, comment="PM10, µg/m³, 1 hour"),
+    sa.Column("pm25_1h", sa.Float, comment="PM2.5, µg/m³, 1 hour"),
+    sa.Column("pm10_24h", sa.Float, comment="PM10, µg/m³, 24-hour moving value"),
+    sa.Column("pm25_24h", sa.Float, comment="PM2.5, µg/m³, 24-hour moving value"),
+    sa.Column("pm10_grade_1h", sa.Integer, comment="1-hour PM10 grade, 1 좋음 … 4 매우나쁨"),
+    sa.Column("pm25_grade_1h", sa.Integer, comment="1-hour PM2.5 grade"),
+    sa.Column("pm_grade_1h", sa.Integer, comment="the worse of the two"),
+    sa.Column("khai", sa.Float, comment="CAI (통합대기환경지수)"),
+    sa.Column("khai_grade", sa.Integer, comment="CAI grade"),
+    sa.Column("o3_ppm", sa.Float, comment="ozone, ppm"),
+    sa.Column("pm10_flag", sa.String(20), comment="AirKorea's flag when the value is withheld (점검및교정 …)"),
+    sa.Column("pm25_flag", sa.String(20), comment="AirKorea's flag when the value is withheld"),
+    *_simulated_and_loaded(),
+)
+
+air_dust_grades = sa.Table(
+    "air_dust_grades",
+    metadata,
+    sa.Column("region_code", sa.Integer, primary_key=True, autoincrement=False, comment="TourAPI area code"),
+    sa.Column("sigungu_code", sa.Integer, primary_key=True, autoincrement=False,
+              comment="TourAPI district code; 0: the province level, for districts without a row of their own"),
+    sa.Column("forecast_date", sa.Date, primary_key=True, comment="the day (KST)"),
+    sa.Column("forecast_grade_code", sa.Integer, comment="forecast grade, worse of PM10 and PM2.5 (1 좋음 … 4 매우나쁨)"),
+    sa.Column("measured_grade_code", sa.Integer, comment="today only: the stations' current 1-hour grade"),
+    sa.Column("grade_code", sa.Integer, nullable=False, comment="the day's grade: the worse of forecast and measured"),
+    sa.Column("grade", sa.String(8), nullable=False, comment="좋음, 보통, 나쁨 or 매우나쁨"),
+    sa.Column("basis", sa.String(20), nullable=False, comment="forecast, measured or forecast+measured"),
     *_simulated_and_loaded(),
 )
 
@@ -304,6 +468,10 @@ destination_weather_scores = sa.Table(
     sa.Column("p_rating", sa.Float, nullable=False),
     sa.Column("w_rating", sa.Float, nullable=False),
     sa.Column("source", sa.String(16), nullable=False, comment="short_range or mid_range outlook"),
+    sa.Column("warning", sa.String(80), comment="weather warnings in force at the place today, e.g. '호우경보, 강풍주의보'"),
+    sa.Column("warning_level", sa.Integer, nullable=False, server_default="0",
+              comment="the warning that concerns the visit: 0 none, 1 주의보 (lowered), 2 경보 (capped, not in top lists)"),
+    sa.Column("dust_grade", sa.String(8), comment="the day's fine-dust grade at the place (좋음 … 매우나쁨)"),
     sa.Column("simulated", sa.Boolean, nullable=False),
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
@@ -417,6 +585,7 @@ trip_forecasts = sa.Table(
     sa.Column("wind_ms", sa.Float),
     sa.Column("cloud_pct", sa.Float),
     sa.Column("condition", sa.String(16), comment="sunny ... typhoon (trips/changes.py)"),
+    sa.Column("warnings", sa.String(200), comment="weather warnings in force at the place on the day, e.g. '호우경보'"),
     sa.Column("simulated", sa.Boolean, nullable=False, comment="true when the outlook came from the sample sources"),
     sa.Column("computed_at", AwareDateTime, nullable=False),
 )

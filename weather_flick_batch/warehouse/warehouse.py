@@ -589,6 +589,12 @@ class Warehouse:
         return WriteResult(tbl.name, len(db_frame), 0, time.perf_counter() - started)
 
     # -- reads ----------------------------------------------------------------------------
+    def newest_value(self, table: sa.Table | str, column: str) -> Any:
+        """The largest value of ``column`` (e.g. the newest partition), or None for an empty table."""
+        tbl = self._table(table)
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(tbl.c[column]))).scalar()
+
     def read_table(self, table: sa.Table | str, where: Mapping[str, Any] | None = None,
                    columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Rows of a table, optionally filtered and narrowed to ``columns``, with typed, tz-aware columns.

@@ -21,7 +21,12 @@ from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
-from weather_flick_batch.weather.partitions import mid_range_partitions, nowcast_partitions, short_range_partitions
+from weather_flick_batch.weather.partitions import (
+    mid_range_partitions,
+    nowcast_partitions,
+    short_range_partitions,
+    ultra_short_partitions,
+)
 from weather_flick_batch.weather.resources import KmaResource
 
 GROUP = "weather"
@@ -33,11 +38,15 @@ SHORT_RANGE_KEY = dg.AssetKey(["weather", "short_range_forecast"])
 MID_LAND_KEY = dg.AssetKey(["weather", "mid_land_forecast"])
 MID_TA_KEY = dg.AssetKey(["weather", "mid_temperature_forecast"])
 OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
+ULTRA_SHORT_KEY = dg.AssetKey(["weather", "ultra_short_forecast"])
+NEXT_HOURS_KEY = dg.AssetKey(["weather", "next_hours"])
 
 SHORT_RANGE_VARIABLES = {
     "tmp_c": "temperature", "tmn_c": "temperature", "tmx_c": "temperature", "pop_pct": "probability",
     "pcp_mm": "precipitation", "sno_cm": "snow", "reh_pct": "humidity", "wsd_ms": "wind", "vec_deg": "direction",
 }
+ULTRA_SHORT_VARIABLES = {"t1h_c": "temperature", "rn1_mm": "precipitation", "reh_pct": "humidity",
+                         "wsd_ms": "wind", "vec_deg": "direction"}
 NOWCAST_VARIABLES = {"t1h_c": "temperature", "rn1_mm": "precipitation", "reh_pct": "humidity", "wsd_ms": "wind",
                      "vec_deg": "direction"}
 # A short-range issuance covers at least through the end of the day after tomorrow (>= 49 h).
@@ -73,6 +82,8 @@ def _fetch_issuance(context, kma: KmaResource, redis: RedisResource, s3: S3Stora
                         issuance.previous_short_range_issuance),
         "mid_range": (issuance.mid_range_base_from_partition_key, issuance.next_mid_range_publication,
                       issuance.previous_mid_range_issuance),
+        "ultra_short": (issuance.ultra_short_base_from_partition_key, issuance.next_ultra_short_publication,
+                        issuance.previous_ultra_short_issuance),
     }[kind]
     base = base_of(context.partition_key)
     source = kma.source(response_cache(redis), raw_archive(s3), quota_ledger(redis))
@@ -274,6 +285,116 @@ def _complete(frame, points) -> quality.Verdict:
                            f"{present.description}; {series.description}")
 
 
+# -- ultra-short forecast (the next six hours) ---------------------------------------------------
+@dg.asset(
+    key=ULTRA_SHORT_KEY,
+    group_name=GROUP,
+    deps=[POINTS_KEY],
+    partitions_def=ultra_short_partitions,
+    kinds=KINDS,
+    pool="kma_api",
+    retry_policy=NETWORK_RETRY,
+    tags={NETWORK_TAG: "kma"},
+    description=(
+        "KMA ultra-short forecast (getUltraSrtFcst), one partition per hourly issuance (base HH:30 KST, published "
+        "about HH:45): temperature, rain (KMA's category text parsed by the PCP rule), sky, precipitation type, "
+        "humidity, wind and lightning for the next six hours at every forecast point."
+    ),
+    metadata={"dagster/column_schema": column_schema(schema.weather_ultra_short),
+              "dagster/table_name": "weather_ultra_short"},
+    check_specs=[
+        _check("ultra_short_values_in_range", ULTRA_SHORT_KEY, "Every variable within physical ranges."),
+        _check("ultra_short_every_point", ULTRA_SHORT_KEY, "Every forecast point has a forecast."),
+        _check("ultra_short_unique_keys", ULTRA_SHORT_KEY, "One row per point and valid hour."),
+    ],
+    code_version="1",
+)
+def ultra_short_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
+                         redis: RedisResource, s3: S3StorageResource):
+    from weather_flick_batch.weather.parsing import parse_ultra_short_forecast
+
+    points = _points(warehouse)
+    base, source, frame, report = _fetch_issuance(
+        context, kma, redis, s3, "ultra_short", _cells(points),
+        fetch=lambda src, b, u, ttl: src.ultra_short(b, u[0], u[1], cache_ttl_s=ttl),
+        parse=lambda payload, u, b: parse_ultra_short_forecast(payload),
+    )
+    return _write_weather(context, warehouse, schema.weather_ultra_short, frame, {"partition_base": base},
+                          source, report, checks=[
+                              ("ultra_short_values_in_range",
+                               lambda f: quality.values_in_range(f, ULTRA_SHORT_VARIABLES)),
+                              ("ultra_short_every_point", lambda f: quality.every_unit_present(f, ["nx", "ny"], points)),
+                              ("ultra_short_unique_keys",
+                               lambda f: quality.unique_keys(f, ["partition_base", "nx", "ny", "valid_time"])),
+                          ])
+
+
+@dg.asset(
+    key=NEXT_HOURS_KEY,
+    group_name=GROUP,
+    deps=[POINTS_KEY, ULTRA_SHORT_KEY],
+    kinds={"python", "sql", "pandas"},
+    automation_condition=None,  # set below, after FOLLOWS_NEW_DATA is defined
+    description=(
+        "The next six hours at every forecast point, hour by hour, from the newest ultra-short forecast: "
+        "temperature, rain, sky and precipitation type in words (Korean, as KMA says them), humidity, wind "
+        "and lightning. What a traveller reads as 'the next few hours'; the service reads it."
+    ),
+    metadata={"dagster/column_schema": column_schema(schema.weather_next_hours),
+              "dagster/table_name": "weather_next_hours"},
+    check_specs=[
+        _check("next_hours_every_point", NEXT_HOURS_KEY, "Every forecast point has the hours ahead."),
+        _check("next_hours_fresh", NEXT_HOURS_KEY,
+               "The ultra-short issuance is at most three hours old (the next hours are still ahead)."),
+    ],
+    code_version="1",
+)
+def next_hours(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from weather_flick_batch.weather.next_hours import build_next_hours
+
+    wh = warehouse.get()
+    points = wh.read_table(schema.forecast_points)
+    newest = wh.newest_value(schema.weather_ultra_short, "partition_base")
+    if newest is None:
+        raise dg.Failure("no ultra-short forecast in the warehouse yet: materialize weather/ultra_short_forecast "
+                         "first", allow_retries=False)
+    ultra = wh.read_table(schema.weather_ultra_short, {"partition_base": newest})
+    now = now_kst()
+    frame = build_next_hours(ultra, points, now)
+    frame["simulated"] = bool(ultra["simulated"].any()) if len(ultra) else False
+    frame["loaded_at"] = now
+    age_h = (now - newest).total_seconds() / 3600
+
+    def evaluate(_conn):
+        missing = sorted(set(points["point_id"]) - set(frame["point_id"]))
+        return [
+            check_result("next_hours_every_point", quality.Verdict(
+                not missing, {"points": len(points), "points_missing": len(missing)},
+                "every point has hours ahead" if not missing else
+                f"{len(missing)} points have no hours ahead (e.g. {', '.join(missing[:5])})")),
+            check_result("next_hours_fresh", quality.Verdict(
+                age_h <= 3, {"issuance": newest.isoformat(), "age_hours": round(age_h, 2)},
+                f"issuance {newest:%Y-%m-%d %H:%M} KST is {age_h:.1f} h old")),
+        ]
+
+    audit = PublishAudit(evaluate)
+    with publishing(context, audit):
+        write = wh.replace_rows(schema.weather_next_hours, frame, run_id=context.run.run_id, audit=audit)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            **write.as_metadata(),
+            "issuance": newest.isoformat(),
+            "points": int(frame["point_id"].nunique()),
+            "rain_hours": int((frame["rn1_mm"].fillna(0) > 0).sum()),
+            "source": _source_label(bool(frame["simulated"].any()) if len(frame) else False),
+            "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["loaded_at"]).round(
+                {c: 1 for c in ("t1h_c", "rn1_mm", "reh_pct", "wsd_ms", "vec_deg")}))),
+        },
+        check_results=audit.results,
+    )
+
+
 # -- medium range -------------------------------------------------------------------------------
 def _mid_asset(key: dg.AssetKey, table, operation: str, parse_name: str, reg_column: str, description: str,
                variables: dict[str, str], extra_checks: list):
@@ -379,15 +500,39 @@ FOLLOWS_NEW_DATA = (
     & ~dg.AutomationCondition.in_progress()
 ).with_label("follows new data")
 
+def follows_new_data_or_changes_in(selection: dg.AssetSelection) -> dg.AutomationCondition:
+    """FOLLOWS_NEW_DATA, except that the deps in ``selection`` (refreshed often, e.g. the warnings every
+    10 minutes) count only when their data version changed (what is in force, not when it was read)."""
+    return (
+        (dg.AutomationCondition.newly_missing()
+         | dg.AutomationCondition.any_deps_updated().ignore(selection)
+         | dg.AutomationCondition.any_deps_match(dg.AutomationCondition.data_version_changed()).allow(selection)
+         ).since_last_handled()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+    ).with_label("follows new data, and changes in warnings or fine dust")
+
+
+FOLLOWS_NEW_DATA_EXCEPT_HOURLY = (
+    (dg.AutomationCondition.newly_missing()
+     | dg.AutomationCondition.any_deps_updated().ignore(dg.AssetSelection.assets(ULTRA_SHORT_KEY))
+     ).since_last_handled()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("follows new short- and medium-range forecasts")
+next_hours = next_hours.with_attributes(automation_condition=FOLLOWS_NEW_DATA)
+
 OUTLOOK_HORIZON_DAYS = 10
 
 
 @dg.asset(
     key=OUTLOOK_KEY,
     group_name=GROUP,
-    deps=[POINTS_KEY, SHORT_RANGE_KEY, MID_LAND_KEY, MID_TA_KEY],
+    deps=[POINTS_KEY, SHORT_RANGE_KEY, MID_LAND_KEY, MID_TA_KEY, ULTRA_SHORT_KEY],
     kinds={"python", "sql", "pandas"},
-    automation_condition=FOLLOWS_NEW_DATA,
+    # A new ultra-short forecast every hour would rescore the whole country every hour: the outlook
+    # follows the short- and medium-range issuances and takes the newest ultra-short one when it runs.
+    automation_condition=FOLLOWS_NEW_DATA_EXCEPT_HOURLY,
     description=(
         "Daily outlook per forecast point for today and the next 9 days (KST): max/min temperature, humidity, "
         "cloud cover, rain probability and amount, wind. Short-range where it covers the day, medium-range "
@@ -426,12 +571,14 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     short, short_keys = latest(schema.weather_short_range, "partition_issuance", 2)
     land, land_keys = latest(schema.weather_mid_land, "partition_tm_fc", 1)
     ta, _ = latest(schema.weather_mid_ta, "partition_tm_fc", 1)
+    ultra, ultra_keys = latest(schema.weather_ultra_short, "partition_base", 1)
     if short.empty and land.empty:
         raise dg.Failure("no forecasts in the warehouse yet: materialize weather/short_range_forecast and the "
                          "medium-range forecasts first", allow_retries=False)
     simulated = bool(pd.concat([short.get("simulated", pd.Series(dtype=bool)),
                                 land.get("simulated", pd.Series(dtype=bool))]).any())
-    outlook = build_daily_outlook(short, land, ta, points, today, horizon_days=OUTLOOK_HORIZON_DAYS)
+    outlook = build_daily_outlook(short, land, ta, points, today, horizon_days=OUTLOOK_HORIZON_DAYS,
+                                  ultra_df=ultra if len(ultra) else None)
     outlook["as_of"] = now
     outlook["simulated"] = simulated
     outlook["loaded_at"] = now
@@ -472,6 +619,8 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "rows_from_mid_range": int(by_source.get("mid_range", 0)),
             "short_range_issuances": ", ".join(k.isoformat() for k in short_keys),
             "mid_range_issuance": ", ".join(k.isoformat() for k in land_keys),
+            "ultra_short_issuance": ", ".join(k.isoformat() for k in ultra_keys) or "none",
+            "hours_from_ultra_short": int(outlook["ultra_short_hours"].sum()),
             "source": _source_label(simulated),
             "mean_tmax_c": float(outlook["tmax_c"].mean()) if len(outlook) else 0.0,
             "preview": dg.MetadataValue.md(markdown_preview(outlook.drop(columns=["as_of", "loaded_at"]))),

@@ -25,6 +25,7 @@ from weather_flick_batch.weather.parsing import items_of
 SERVICE = "KMA"
 OP_NOWCAST = "VilageFcstInfoService_2.0/getUltraSrtNcst"
 OP_SHORT_RANGE = "VilageFcstInfoService_2.0/getVilageFcst"
+OP_ULTRA_SHORT = "VilageFcstInfoService_2.0/getUltraSrtFcst"
 OP_MID_LAND = "MidFcstInfoService/getMidLandFcst"
 OP_MID_TA = "MidFcstInfoService/getMidTa"
 
@@ -65,6 +66,9 @@ class KmaSource(abc.ABC):
 
     def short_range(self, base: datetime, nx: int, ny: int, cache_ttl_s: int | None = None) -> dict:
         return self._all_pages(OP_SHORT_RANGE, {**issuance.kma_base_params(base), "nx": nx, "ny": ny}, cache_ttl_s)
+
+    def ultra_short(self, base: datetime, nx: int, ny: int, cache_ttl_s: int | None = None) -> dict:
+        return self._all_pages(OP_ULTRA_SHORT, {**issuance.kma_base_params(base), "nx": nx, "ny": ny}, cache_ttl_s)
 
     def mid_land(self, tm_fc: datetime, reg_id: str, cache_ttl_s: int | None = None) -> dict:
         return self._all_pages(OP_MID_LAND, {"regId": reg_id, "tmFc": issuance.kma_tmfc(tm_fc)}, cache_ttl_s)
@@ -139,14 +143,16 @@ class SampleKmaSource(KmaSource):
             self.stats.calls += 1
         page = {"page_no": int(params.get("pageNo", 1)), "num_of_rows": int(params.get("numOfRows", PAGE_SIZE))}
         now = self._clock()
-        if operation in (OP_NOWCAST, OP_SHORT_RANGE):
+        if operation in (OP_NOWCAST, OP_SHORT_RANGE, OP_ULTRA_SHORT):
             base = issuance.parse_kma_base(str(params["base_date"]), str(params["base_time"]))
-            published = (issuance.nowcast_publication_time if operation == OP_NOWCAST
-                         else issuance.short_range_publication_time)(base)
-            if published > now:
+            published, fn = {
+                OP_NOWCAST: (issuance.nowcast_publication_time, sample_source.ultra_srt_ncst),
+                OP_SHORT_RANGE: (issuance.short_range_publication_time, sample_source.vilage_fcst),
+                OP_ULTRA_SHORT: (issuance.ultra_short_publication_time, sample_source.ultra_srt_fcst),
+            }[operation]
+            if published(base) > now:
                 raise NoDataError(f"KMA has not published {base:%Y-%m-%d %H:%M} KST yet (NODATA_ERROR, code 03)",
                                   service=SERVICE, operation=operation, code="03")
-            fn = sample_source.ultra_srt_ncst if operation == OP_NOWCAST else sample_source.vilage_fcst
             return fn(str(params["base_date"]), str(params["base_time"]), int(params["nx"]), int(params["ny"]), **page)
         if operation in (OP_MID_LAND, OP_MID_TA):
             tm_fc = issuance.parse_kma_tmfc(str(params["tmFc"]))

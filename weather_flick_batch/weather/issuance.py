@@ -1,6 +1,6 @@
 """KMA publishing schedule: which issuance is the newest one at a given instant.
 
-Three KMA products are fetched by the platform, each on a fixed Korea Standard Time
+Four KMA products are fetched by the platform, each on a fixed Korea Standard Time
 (KST, ``Asia/Seoul``) schedule.  Korea has had no daylight-saving time since 1988, so
 wall-clock arithmetic in ``Asia/Seoul`` is exact for every date this platform handles.
 
@@ -14,6 +14,9 @@ nowcast            every hour, HH:00                HH:45 (the guide says ~HH:40
 mid-range          06:00 and 18:00 (``tmFc``)       base + 30 min
 (getMidLandFcst,
 getMidTa)
+ultra-short        every hour, HH:30                HH:45 (the guide: "call after HH:45"); covers
+forecast                                            (H+1):00 .. (H+6):00
+(getUltraSrtFcst)
 =================  ===============================  ===========================================
 
 Every function takes and returns *timezone-aware* datetimes and refuses naive ones: a
@@ -45,6 +48,18 @@ __all__ = [
     "MID_RANGE_BASE_HOURS",
     "MID_RANGE_PUBLICATION_DELAY",
     "MID_RANGE_PARTITION_CRON",
+    "ULTRA_SHORT_BASE_HOURS",
+    "ULTRA_SHORT_PUBLICATION_DELAY",
+    "ULTRA_SHORT_PARTITION_CRON",
+    "ULTRA_SHORT_HOURS",
+    "is_ultra_short_base",
+    "latest_ultra_short_issuance",
+    "previous_ultra_short_issuance",
+    "next_ultra_short_issuance",
+    "ultra_short_publication_time",
+    "next_ultra_short_publication",
+    "ultra_short_partition_key",
+    "ultra_short_base_from_partition_key",
     "SERVABLE_WINDOW",
     "IssuanceKind",
     "IssuanceTooOldError",
@@ -101,10 +116,17 @@ MID_RANGE_BASE_HOURS: tuple[int, ...] = (6, 18)
 MID_RANGE_PUBLICATION_DELAY = timedelta(minutes=30)
 MID_RANGE_PARTITION_CRON = "0 6,18 * * *"
 
+ULTRA_SHORT_BASE_HOURS: tuple[int, ...] = tuple(range(24))
+# Generated at HH:30; the guide says available after HH:45 (a 2024 observation saw ~HH:40).
+ULTRA_SHORT_PUBLICATION_DELAY = timedelta(minutes=15)
+ULTRA_SHORT_PARTITION_CRON = "30 * * * *"
+#: Hours ahead an ultra-short issuance covers: fcstTime (H+1)00 .. (H+6)00.
+ULTRA_SHORT_HOURS = 6
+
 #: How far back KMA still serves an issuance ("roughly the last day").
 SERVABLE_WINDOW = timedelta(hours=24)
 
-IssuanceKind = Literal["short_range", "nowcast", "mid_range"]
+IssuanceKind = Literal["short_range", "nowcast", "mid_range", "ultra_short"]
 
 
 class IssuanceTooOldError(ValueError):
@@ -123,12 +145,13 @@ class _Schedule:
     base_hours: tuple[int, ...]
     delay: timedelta
     label: str  # human wording used in error messages
+    minute: int = 0  # the base minute (ultra-short forecasts are issued at HH:30)
 
     def is_base(self, dt: datetime) -> bool:
         dt = to_kst(dt)
         return (
             dt.hour in self.base_hours
-            and dt.minute == 0
+            and dt.minute == self.minute
             and dt.second == 0
             and dt.microsecond == 0
         )
@@ -140,7 +163,7 @@ class _Schedule:
         for offset in (0, 1):
             d = day - timedelta(days=offset)
             for hour in reversed(self.base_hours):
-                candidate = datetime.combine(d, time(hour), tzinfo=KST)
+                candidate = datetime.combine(d, time(hour, self.minute), tzinfo=KST)
                 if candidate <= dt:
                     return candidate
         raise AssertionError("unreachable: every schedule has a base hour each day")
@@ -151,7 +174,7 @@ class _Schedule:
         for offset in (0, 1):
             d = day + timedelta(days=offset)
             for hour in self.base_hours:
-                candidate = datetime.combine(d, time(hour), tzinfo=KST)
+                candidate = datetime.combine(d, time(hour, self.minute), tzinfo=KST)
                 if candidate > dt:
                     return candidate
         raise AssertionError("unreachable: every schedule has a base hour each day")
@@ -176,7 +199,7 @@ class _Schedule:
         if not self.is_base(dt):
             raise ValueError(
                 f"{_fmt(dt)} is not a {self.label} base time "
-                f"(base hours KST: {', '.join(f'{h:02d}:00' for h in self.base_hours)})"
+                f"(base times KST: {', '.join(f'{h:02d}:{self.minute:02d}' for h in self.base_hours)})"
             )
         return dt
 
@@ -186,7 +209,9 @@ _SHORT = _Schedule(
 )
 _NOWCAST = _Schedule("nowcast", NOWCAST_BASE_HOURS, NOWCAST_PUBLICATION_DELAY, "nowcast")
 _MID = _Schedule("mid_range", MID_RANGE_BASE_HOURS, MID_RANGE_PUBLICATION_DELAY, "mid-range")
-_SCHEDULES: dict[str, _Schedule] = {s.name: s for s in (_SHORT, _NOWCAST, _MID)}
+_ULTRA = _Schedule("ultra_short", ULTRA_SHORT_BASE_HOURS, ULTRA_SHORT_PUBLICATION_DELAY, "ultra-short forecast",
+                   minute=30)
+_SCHEDULES: dict[str, _Schedule] = {s.name: s for s in (_SHORT, _NOWCAST, _MID, _ULTRA)}
 
 
 def _fmt(dt: datetime) -> str:
@@ -314,6 +339,45 @@ def next_mid_range_publication(at: datetime) -> datetime:
     return _MID.next_publication(at)
 
 
+# --------------------------------------------------------------------------- ultra-short forecast
+
+
+def is_ultra_short_base(dt: datetime) -> bool:
+    """True if ``dt`` is exactly an ultra-short forecast base time (every hour at HH:30 KST)."""
+    return _ULTRA.is_base(dt)
+
+
+def latest_ultra_short_issuance(at: datetime) -> datetime:
+    """The newest ultra-short forecast base (HH:30) published at ``at`` (available from HH:45).
+
+    >>> latest_ultra_short_issuance(datetime(2026, 12, 7, 14, 50, tzinfo=KST)).strftime("%H:%M")
+    '14:30'
+    >>> latest_ultra_short_issuance(datetime(2026, 12, 7, 14, 40, tzinfo=KST)).strftime("%H:%M")
+    '13:30'
+    """
+    return _ULTRA.latest(at)
+
+
+def previous_ultra_short_issuance(base: datetime) -> datetime:
+    """The ultra-short base time immediately before ``base`` (one hour earlier)."""
+    return _ULTRA.previous(base)
+
+
+def next_ultra_short_issuance(base: datetime) -> datetime:
+    """The ultra-short base time immediately after ``base``."""
+    return _ULTRA.next(base)
+
+
+def ultra_short_publication_time(base: datetime) -> datetime:
+    """When the ultra-short forecast with this base time is treated as published (HH:45)."""
+    return _ULTRA.require_base(base) + ULTRA_SHORT_PUBLICATION_DELAY
+
+
+def next_ultra_short_publication(at: datetime) -> datetime:
+    """The first ultra-short publication instant strictly after ``at``."""
+    return _ULTRA.next_publication(at)
+
+
 # --------------------------------------------------------------------------- partition keys
 
 
@@ -366,6 +430,16 @@ def mid_range_partition_key(base: datetime) -> str:
 def mid_range_base_from_partition_key(key: str) -> datetime:
     """Inverse of :func:`mid_range_partition_key`."""
     return _base_from_partition_key(_MID, key)
+
+
+def ultra_short_partition_key(base: datetime) -> str:
+    """Partition key of an ultra-short forecast base (``"YYYY-MM-DD-HH:30"``)."""
+    return _partition_key(_ULTRA, base)
+
+
+def ultra_short_base_from_partition_key(key: str) -> datetime:
+    """Inverse of :func:`ultra_short_partition_key`."""
+    return _base_from_partition_key(_ULTRA, key)
 
 
 # --------------------------------------------------------------------------- KMA parameters

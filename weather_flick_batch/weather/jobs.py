@@ -18,6 +18,10 @@ short_range_job = dg.define_asset_job(
     "weather_short_range_job", selection=[w.SHORT_RANGE_KEY],
     tags=WEATHER_TAGS, description="One short-range issuance for every forecast point.",
 )
+ultra_short_job = dg.define_asset_job(
+    "weather_ultra_short_job", selection=[w.ULTRA_SHORT_KEY, w.NEXT_HOURS_KEY], tags=WEATHER_TAGS,
+    description="One ultra-short issuance (the next six hours) for every forecast point, and the next-hours table.",
+)
 mid_range_job = dg.define_asset_job(
     "weather_mid_range_job", selection=[w.MID_LAND_KEY, w.MID_TA_KEY],
     tags=WEATHER_TAGS, description="One medium-range issuance (land and temperature).",
@@ -35,12 +39,19 @@ def _issuance_request(latest, partition_key):
     return evaluate
 
 
-# Publication: nowcast ~HH:40, short range ~base + 10 min, medium range ~06:00/18:00 + 30 min.
+# Publication: nowcast ~HH:40, ultra-short forecast ~HH:45, short range ~base + 10 min, medium range ~06:00/18:00 + 30 min.
 nowcast_schedule = dg.ScheduleDefinition(
     name="weather_nowcast_schedule", job=nowcast_job, cron_schedule="50 * * * *", execution_timezone=KST_NAME,
     execution_fn=_issuance_request(issuance.latest_nowcast_issuance, issuance.nowcast_partition_key),
     default_status=default_schedule_status(),
     description="Every hour at :50 KST, for the hour's observations (published about :40).",
+)
+ultra_short_schedule = dg.ScheduleDefinition(
+    name="weather_ultra_short_schedule", job=ultra_short_job, cron_schedule="50 * * * *",
+    execution_timezone=KST_NAME,
+    execution_fn=_issuance_request(issuance.latest_ultra_short_issuance, issuance.ultra_short_partition_key),
+    default_status=default_schedule_status(),
+    description="Every hour at :50 KST, for the HH:30 ultra-short forecast (published about :45).",
 )
 short_range_schedule = dg.ScheduleDefinition(
     name="weather_short_range_schedule", job=short_range_job, cron_schedule="15 2,5,8,11,14,17,20,23 * * *",
@@ -57,5 +68,5 @@ mid_range_schedule = dg.ScheduleDefinition(
     description="40 minutes after each medium-range issuance (06 and 18 h KST).",
 )
 
-schedules = [nowcast_schedule, short_range_schedule, mid_range_schedule]
-jobs = [nowcast_job, short_range_job, mid_range_job]
+schedules = [nowcast_schedule, ultra_short_schedule, short_range_schedule, mid_range_schedule]
+jobs = [nowcast_job, ultra_short_job, short_range_job, mid_range_job]

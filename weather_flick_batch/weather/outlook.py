@@ -25,6 +25,13 @@ Rules (all stated here so scores can be explained):
   ``pop/100 × 5 mm`` (:data:`MID_RANGE_WET_DAY_MM`: a typical Korean wet-day total, so a
   60 % day expects 3 mm); ``complete`` = both halves (or the whole day) of rain
   probability and sky and both temperatures present.
+* **The next hours of today.** When an ultra-short forecast (getUltraSrtFcst, hourly, six
+  hours ahead) is given, its hours replace the short-range values for the same valid hours
+  wherever it is the newer issuance: temperature (T1H), humidity, sky, rain (RN1) and wind.
+  It has no rain probability: such an hour keeps the short-range POP, raised to 100 % where
+  the ultra-short forecast has precipitation (it states rain, not a chance of it), and the
+  short-range TMN/TMX of that hour are kept. ``ultra_short_hours`` counts the hours of each
+  day that came from it (only today and, late in the evening, tomorrow have any).
 * **Gaps.** A missing value is filled from the other source for the same date when it has
   one.  Mid-range has no wind or humidity at all: those are filled by persistence — the
   mean of the point's short-range daily values.  ``filled_fields`` lists what was filled.
@@ -78,6 +85,7 @@ OUTLOOK_COLUMNS: dict[str, str] = {
     "source": "str",
     "complete": "bool",
     "filled_fields": "str",
+    "ultra_short_hours": "int64",
 }
 
 _VALUE_FIELDS = (
@@ -88,6 +96,8 @@ REQUIRED_FIELDS = ("tmax_c", "tmin_c", "pop_max_pct", "precip_mm", "cloud_pct", 
 
 _SHORT_NEEDED = ("nx", "ny", "base_time", "valid_time", "tmp_c", "tmn_c", "tmx_c", "reh_pct",
                  "sky_code", "pop_pct", "pcp_mm", "wsd_ms")
+_ULTRA_NEEDED = ("nx", "ny", "base_time", "valid_time", "t1h_c", "reh_pct", "sky_code", "pty_code", "rn1_mm",
+                 "wsd_ms")
 _LAND_NEEDED = ("reg_id", "tm_fc", "forecast_date", "rain_prob_am", "rain_prob_pm",
                 "rain_prob", "sky_text_am", "sky_text_pm", "sky_text")
 _TA_NEEDED = ("reg_id", "tm_fc", "forecast_date", "ta_min_c", "ta_max_c")
@@ -150,13 +160,30 @@ def _as_dates(values: pd.Series, name: str) -> pd.Series:
         raise ValueError(f"{name} must hold dates: {exc}") from None
 
 
-def _short_daily(short: pd.DataFrame, dates: set[date]) -> pd.DataFrame:
-    """Daily aggregates per (nx, ny, forecast_date) from short-range hourly rows."""
+def _with_ultra_short(short: pd.DataFrame, ultra: pd.DataFrame) -> pd.DataFrame:
+    """Short-range hourly rows plus the ultra-short hours as a newer issuance (see the module rules)."""
+    s = short.loc[:, list(_SHORT_NEEDED)].assign(from_ultra=0)
+    if ultra.empty:
+        return s
+    u = ultra.loc[:, list(_ULTRA_NEEDED)]
+    keys = ["nx", "ny", "valid_time"]
+    newest = (s.sort_values("base_time", kind="stable").drop_duplicates(keys, keep="last")
+              [[*keys, "pop_pct", "tmn_c", "tmx_c"]])
+    u = u.merge(newest, on=keys, how="left")
+    wet = pd.to_numeric(u["pty_code"], errors="coerce").fillna(0).to_numpy() > 0
+    pop = pd.to_numeric(u["pop_pct"], errors="coerce").astype("float64")
+    u = u.assign(pop_pct=np.where(wet, 100.0, pop), from_ultra=1).rename(
+        columns={"t1h_c": "tmp_c", "rn1_mm": "pcp_mm"}).drop(columns=["pty_code"])
+    return pd.concat([s, u[list(s.columns)]], ignore_index=True)
+
+
+def _short_daily(short: pd.DataFrame, dates: set[date], ultra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Daily aggregates per (nx, ny, forecast_date) from short-range (and ultra-short) hourly rows."""
     cols = ["nx", "ny", "forecast_date", "s_hours", "s_day_hours", "s_tmax_c", "s_tmin_c",
-            "s_rh_mean_pct", "s_cloud_pct", "s_pop_max_pct", "s_precip_mm", "s_wind_max_ms"]
+            "s_rh_mean_pct", "s_cloud_pct", "s_pop_max_pct", "s_precip_mm", "s_wind_max_ms", "s_ultra_hours"]
     if short.empty:
         return pd.DataFrame(columns=cols)
-    s = short.loc[:, list(_SHORT_NEEDED)]
+    s = _with_ultra_short(short, ultra if ultra is not None else pd.DataFrame())
     # Newest issuance wins for each valid hour (older ones only fill hours it lacks).
     s = s.sort_values("base_time", kind="stable").drop_duplicates(
         ["nx", "ny", "valid_time"], keep="last"
@@ -191,6 +218,7 @@ def _short_daily(short: pd.DataFrame, dates: set[date]) -> pd.DataFrame:
         all_cloud=("cloud", "mean"),
         s_pop_max_pct=("pop_pct", "max"),
         s_wind_max_ms=("wsd_ms", "max"),
+        s_ultra_hours=("from_ultra", "sum"),
     )
     # Sum of PCP, NaN (not 0) when no hour of the day has a PCP value.
     agg["s_precip_mm"] = g["pcp_mm"].sum(min_count=1)
@@ -274,6 +302,7 @@ def build_daily_outlook(
     points_df: pd.DataFrame,
     today: date,
     horizon_days: int = 10,
+    ultra_df: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (point_id, forecast_date) for ``today .. today + horizon_days − 1``.
 
@@ -285,6 +314,8 @@ def build_daily_outlook(
         points_df: ``point_id, nx, ny, mid_land_reg_id, mid_ta_reg_id``.
         today: the KST calendar date of lead 0.
         horizon_days: number of dates from ``today`` (10 → today .. today + 9).
+        ultra_df: rows of :func:`parsing.parse_ultra_short_forecast` (the newest issuance),
+            or ``None``: its hours replace the short-range ones it is newer than.
 
     Returns:
         Columns :data:`OUTLOOK_COLUMNS`: ``point_id`` (dtype of ``points_df``),
@@ -308,7 +339,8 @@ def build_daily_outlook(
     dates = {today + timedelta(days=k) for k in range(horizon_days)}
     pts = points_df.loc[:, list(_POINTS_NEEDED)].drop_duplicates("point_id")
 
-    sd = _short_daily(short, dates)
+    ultra = _or_empty(ultra_df, _ULTRA_NEEDED, "ultra_df")
+    sd = _short_daily(short, dates, ultra)
     short_pt = pts[["point_id", "nx", "ny"]].merge(sd, on=["nx", "ny"]).drop(columns=["nx", "ny"])
     mid_pt = _mid_daily(land, ta, pts, dates)
 
@@ -350,6 +382,8 @@ def build_daily_outlook(
             out.loc[need, f] = out.loc[need, "point_id"].map(persist).to_numpy()
             filled = filled + np.where(need.to_numpy(), f"{f},", "")
     out["filled_fields"] = filled.str.rstrip(",").to_numpy()
+    ultra_hours = pd.to_numeric(df.get("s_ultra_hours"), errors="coerce").fillna(0)
+    out["ultra_short_hours"] = np.where(use_short, ultra_hours.to_numpy(), 0).astype("int64")
 
     out["complete"] = np.where(
         use_short, s_hours.to_numpy() >= 24, df["m_complete"].fillna(False).astype(bool).to_numpy()

@@ -234,7 +234,7 @@ def parse_snow_text(text: str | float | int | None) -> float | None:
 @dataclass(frozen=True)
 class _Category:
     column: str
-    kind: str  # "number" | "precip" | "snow" | "code"
+    kind: str  # "number" | "precip" | "rain_text" | "snow" | "code"
     lo: float = -math.inf
     hi: float = math.inf
     codes: frozenset[int] = frozenset()
@@ -278,6 +278,23 @@ NOWCAST_CATEGORIES: dict[str, _Category] = {
     "LGT": _num("lgt_ka", 0, MISSING_MARKER_ABS),
 }
 
+#: Ultra-short forecast (getUltraSrtFcst) categories. RN1 is KMA's category *text* here
+#: (``강수없음``, ``1mm 미만``, ``30.0~50.0mm`` ...), parsed by the PCP rule, with ``-``/null meaning no
+#: rain as the guide says; in the nowcast it is a number.
+ULTRA_SHORT_FORECAST_CATEGORIES: dict[str, _Category] = {
+    "T1H": _num("t1h_c", *_TEMP),
+    "RN1": _Category("rn1_mm", "rain_text"),
+    "SKY": _Category("sky_code", "code", codes=frozenset(SKY_CODES)),
+    "PTY": _Category("pty_code", "code", codes=frozenset(ULTRA_SHORT_PTY)),
+    "REH": _num("reh_pct", 0, 100),
+    "WSD": _num("wsd_ms", 0, 100),
+    "VEC": _num("vec_deg", 0, 360),
+    "UUU": _num("uuu_ms", *_WIND_COMPONENT),
+    "VVV": _num("vvv_ms", *_WIND_COMPONENT),
+    # The guide's unit is kA (energy density); public code reads 0/1. Either way 0 is "none".
+    "LGT": _num("lgt_ka", 0, MISSING_MARKER_ABS),
+}
+
 _TS_DTYPE = pd.DatetimeTZDtype(unit="ns", tz=KST)
 
 #: Output columns and dtypes of :func:`parse_short_range`.
@@ -301,6 +318,19 @@ NOWCAST_COLUMNS: dict[str, Any] = {
     **{
         c.column: ("Int64" if c.kind == "code" else "float64")
         for c in NOWCAST_CATEGORIES.values()
+    },
+}
+
+#: Output columns and dtypes of :func:`parse_ultra_short_forecast`.
+ULTRA_SHORT_FORECAST_COLUMNS: dict[str, Any] = {
+    "nx": "int64",
+    "ny": "int64",
+    "base_time": _TS_DTYPE,
+    "valid_time": _TS_DTYPE,
+    "lead_hours": "int64",
+    **{
+        c.column: ("Int64" if c.kind == "code" else "float64")
+        for c in ULTRA_SHORT_FORECAST_CATEGORIES.values()
     },
 }
 
@@ -503,6 +533,14 @@ def _make_converter(cat: _Category) -> Callable[[Any], Any]:
             v = parse_precip_text(raw)
             return _MISSING if v is None else v
         return conv
+    if cat.kind == "rain_text":
+        # getUltraSrtFcst's RN1: "-", null and 0 all mean 강수없음 (the guide), not "missing".
+        def conv(raw: Any) -> Any:
+            if raw is None or (isinstance(raw, str) and raw.strip() in ("", "-")):
+                return 0.0
+            v = parse_precip_text(raw)
+            return _MISSING if v is None else v
+        return conv
     if cat.kind == "snow":
         def conv(raw: Any) -> Any:
             v = parse_snow_text(raw)
@@ -702,6 +740,18 @@ def parse_ultra_short_nowcast(payload: Any) -> ParseResult:
     which the nowcast normally does not); ``pty_code`` Int64 (ultra-short table).
     """
     return _parse_grid(payload, NOWCAST_CATEGORIES, "obsrValue", False, NOWCAST_COLUMNS)
+
+
+def parse_ultra_short_forecast(payload: Any) -> ParseResult:
+    """Parse a ``getUltraSrtFcst`` payload: one row per (nx, ny, base_time, valid_time).
+
+    Items arrive category-major; they are pivoted on (fcstDate, fcstTime), never by order.
+    Columns (:data:`ULTRA_SHORT_FORECAST_COLUMNS`): ``nx, ny`` int64; ``base_time`` (HH:30) and
+    ``valid_time`` ``datetime64[ns, Asia/Seoul]``; ``lead_hours`` int64 (whole hours, 0..6:
+    the first step is 30 minutes after the base); ``t1h_c, rn1_mm, reh_pct, wsd_ms, vec_deg,
+    uuu_ms, vvv_ms, lgt_ka`` float64; ``sky_code, pty_code`` nullable Int64.
+    """
+    return _parse_grid(payload, ULTRA_SHORT_FORECAST_CATEGORIES, "fcstValue", True, ULTRA_SHORT_FORECAST_COLUMNS)
 
 
 # --------------------------------------------------------------------------- mid range

@@ -25,3 +25,7 @@ mid_range_partitions = dg.TimeWindowPartitionsDefinition(
     cron_schedule="0 6,18 * * *", start="2026-11-01-06:00", fmt=PARTITION_KEY_FORMAT,
     timezone=KST_NAME, end_offset=1,
 )
+ultra_short_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="30 * * * *", start="2026-11-01-00:30", fmt=PARTITION_KEY_FORMAT,
+    timezone=KST_NAME, end_offset=1,
+)

@@ -67,7 +67,9 @@ __all__ = [
     "SHORT_RANGE_CATEGORY_ORDER",
     "NOWCAST_CATEGORY_ORDER",
     "MID_RANGE_DAYS",
+    "ULTRA_SHORT_FCST_CATEGORY_ORDER",
     "ultra_srt_ncst",
+    "ultra_srt_fcst",
     "vilage_fcst",
     "mid_land_fcst",
     "mid_ta",
@@ -137,6 +139,10 @@ SHORT_RANGE_CATEGORY_ORDER: tuple[str, ...] = (
 )
 NOWCAST_CATEGORY_ORDER: tuple[str, ...] = (
     "PTY", "REH", "RN1", "T1H", "UUU", "VEC", "VVV", "WSD",
+)
+#: getUltraSrtFcst lists items category-major (all six hours of one category, then the next).
+ULTRA_SHORT_FCST_CATEGORY_ORDER: tuple[str, ...] = (
+    "LGT", "PTY", "RN1", "SKY", "T1H", "REH", "UUU", "VVV", "VEC", "WSD",
 )
 #: Day offsets (from the ``tmFc`` date) the mid-range payloads carry.
 MID_RANGE_DAYS: tuple[int, ...] = tuple(range(3, 11))
@@ -722,6 +728,50 @@ def ultra_srt_ncst(base_date: str, base_time: str, nx: int, ny: int,
         {"baseDate": base_date, "baseTime": base_time, "category": cat, "nx": nx, "ny": ny,
          "obsrValue": values[cat]}
         for cat in NOWCAST_CATEGORY_ORDER
+    ]
+    return _payload(items, page_no, num_of_rows)
+
+
+def ultra_srt_fcst(base_date: str, base_time: str, nx: int, ny: int,
+                   page_no: int = 1, num_of_rows: int = 1000) -> dict[str, Any]:
+    """``getUltraSrtFcst``: the ultra-short forecast of one issuance (base HH30) for cell (nx, ny).
+
+    Six hourly steps, fcstTime (H+1)00 .. (H+6)00, ten categories listed category-major as KMA
+    does (60 items): T1H, RN1 as KMA's category text (``강수없음``, ``1mm 미만``, ``2.5mm`` ...),
+    SKY, UUU, VVV, REH, PTY (ultra-short table), LGT (0 unless a convective cell is overhead),
+    VEC, WSD. The values are a forecast of the same truth the nowcast observes, with the
+    error of a lead of one to six hours.
+    """
+    _check_cell(nx, ny)
+    base = parse_kma_base(base_date, base_time)
+    if base.minute != 30:
+        raise ValueError(f"{base_time!r} is not an ultra-short forecast base time (HH30)")
+    lat, lon = grid_to_latlon(nx, ny)
+    hours = [base.replace(minute=0) + timedelta(hours=k) for k in range(1, 7)]
+    err = _ForecastError(_epoch_hours(base), _seed("ultra-short", base.isoformat()))
+    w = _weather(lat, lon, _hours_since_epoch(hours), err, (nx, ny))
+    per_hour: list[dict[str, str]] = []
+    for i in range(len(hours)):
+        temp, rain, conv = float(w.temp[i]), float(w.rain[i]), float(w.conv[i])
+        wsd, vec = round(float(w.wsd[i]), 1), float(round(w.vec[i])) % 360
+        uuu, vvv = _wind_components(wsd, vec)
+        per_hour.append({
+            "LGT": "1" if conv > 2.0 else "0",
+            "PTY": str(_pty_ultra(rain, temp)),
+            "RN1": _fmt_pcp(rain),
+            "SKY": str(_sky(float(w.cloud[i]), rain)),
+            "T1H": _fmt_int(temp),
+            "REH": _fmt_int(w.rh[i]),
+            "UUU": _fmt_1(uuu),
+            "VVV": _fmt_1(vvv),
+            "VEC": _fmt_int(vec),
+            "WSD": _fmt_1(wsd),
+        })
+    items = [
+        {"baseDate": base_date, "baseTime": base_time, "category": cat,
+         "fcstDate": h.strftime("%Y%m%d"), "fcstTime": h.strftime("%H%M"), "fcstValue": per_hour[i][cat],
+         "nx": nx, "ny": ny}
+        for cat in ULTRA_SHORT_FCST_CATEGORY_ORDER for i, h in enumerate(hours)
     ]
     return _payload(items, page_no, num_of_rows)
 

@@ -1,0 +1,166 @@
+"""KMA weather warnings (기상특보) as assets: the zone mapping, and the warnings in force every 10 minutes.
+
+Thin Dagster layer over the plain modules beside it (codes, zones, parsing, client). The warnings
+table is replaced as a whole each refresh, audited before it is published; its data version is a
+fingerprint of what is in force, so scores are recomputed only when that changes.
+"""
+
+
+import hashlib
+
+import dagster as dg
+
+from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
+from weather_flick_batch.core import quality
+from weather_flick_batch.core.timeutil import now_kst
+from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
+from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
+from weather_flick_batch.resources.redis import RedisResource
+from weather_flick_batch.resources.s3 import S3StorageResource
+from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.warehouse import schema
+from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+from weather_flick_batch.weather.resources import KmaResource
+
+GROUP = "weather"
+ZONES_KEY = dg.AssetKey(["weather", "warning_zones"])
+WARNINGS_KEY = dg.AssetKey(["weather", "warnings"])
+OWNERS = ["team:data-platform"]
+LOOKBACK_DAYS = 3
+WARNING_COLUMNS = ["area_name", "kind", "zone_id", "area_code", "stn_id", "is_sea", "kind_code", "level",
+                   "level_rank", "command", "issued_at", "tm_seq", "start_time", "end_time", "source", "as_of"]
+AREA_COLUMNS = ["region_code", "sigungu_code", "scope", "area_name", "kind", "level", "level_rank", "applies_to",
+                "outdoor_effect", "coverage", "issued_at"]
+
+
+@dg.asset(
+    key=ZONES_KEY,
+    group_name=GROUP,
+    owners=OWNERS,
+    deps=["regions", dg.AssetKey(["destinations", "districts"])],
+    kinds={"python", "sql"},
+    description=(
+        "Which provinces and districts each KMA warning zone (특보구역) covers: land zones by district name and "
+        "KMA's published splits (서울 4 권역, 부산/울산 동·서부, 제주 8 구역, 강원·경북 평지/산지 …), sea zones by the "
+        "coast they touch, with the source of each row. Gaps (inferred 산지 membership, zone codes not yet filled "
+        "in from KMA's Excel list) are in the note column and docs/warnings-and-dust.md."
+    ),
+    metadata={"dagster/column_schema": column_schema(schema.weather_warning_zones),
+              "dagster/table_name": "weather_warning_zones"},
+    check_specs=[dg.AssetCheckSpec("zones_cover_every_district", asset=ZONES_KEY, blocking=True,
+                                   description="Every district of the catalogue is in at least one land zone.")],
+    code_version="1",
+)
+def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from weather_flick_batch.weather_warnings.zones import coverage_summary, zone_mapping_frame
+
+    wh = warehouse.get()
+    wh.ensure_schema()
+    zones = zone_mapping_frame()
+    frame = zones.assign(region_code=zones["region_code"].fillna(0).astype(int),
+                         sigungu_code=zones["sigungu_code"].fillna(0).astype(int),
+                         updated_at=now_kst())
+    districts = wh.read_table(schema.districts, columns=["region_code", "sigungu_code"])
+    covered = set(zip(frame.loc[frame["zone_type"] != "sea", "region_code"],
+                      frame.loc[frame["zone_type"] != "sea", "sigungu_code"]))
+    missing = [(r, d) for r, d in zip(districts["region_code"], districts["sigungu_code"]) if (r, d) not in covered]
+    audit = PublishAudit(lambda _conn: [
+        check_result("zones_cover_every_district", quality.Verdict(
+            not missing, {"zones": int(frame["zone_id"].nunique()), "districts_uncovered": len(missing)},
+            "every district is in a land zone" if not missing else f"{len(missing)} districts in no zone: {missing[:5]}")),
+    ])
+    with publishing(context, audit):
+        write = wh.replace_rows(schema.weather_warning_zones, frame, run_id=context.run.run_id, audit=audit)
+    summary = coverage_summary()
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": len(frame), **write.as_metadata(),
+                  **{k: v for k, v in summary.items() if isinstance(v, (int, float, str, bool))},
+                  "by_source": str(frame["source"].value_counts().to_dict()),
+                  "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["updated_at"])))},
+        check_results=audit.results,
+    )
+
+
+def _fingerprint(frame) -> str:
+    """What is in force, independent of when it was read: zone, kind, level and issuance."""
+    keys = sorted(f"{r.area_name}|{r.kind}|{r.level_rank}|{r.issued_at}" for r in frame.itertuples())
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+
+
+@dg.asset(
+    key=WARNINGS_KEY,
+    group_name=GROUP,
+    owners=OWNERS,
+    deps=[ZONES_KEY],
+    kinds={"python", "sql", "kma"},
+    pool="kma_api",
+    retry_policy=NETWORK_RETRY,
+    tags={NETWORK_TAG: "kma"},
+    description=(
+        "The KMA weather warnings (특보) in force now, refreshed every 10 minutes: the warning-code events of the "
+        "last three days (getPwnCd: the newest event per zone and kind, lifted and cancelled ones dropped), "
+        "completed and, if the events fail, replaced by the nationwide status text (getPwnStatus t6). One row per "
+        "zone and kind, plus the provinces and districts each concerns (weather_warning_areas) with what it does "
+        "to recommendations (cap, lower, reason only)."
+    ),
+    metadata={"dagster/column_schema": column_schema(schema.weather_warnings), "dagster/table_name": "weather_warnings"},
+    check_specs=[
+        dg.AssetCheckSpec("warnings_unique", asset=WARNINGS_KEY, blocking=True,
+                          description="One row per zone and kind."),
+        dg.AssetCheckSpec("warnings_zones_resolved", asset=WARNINGS_KEY, blocking=False,
+                          description="Every land zone in force maps to a province (warns, naming unmapped zones)."),
+    ],
+    code_version="1",
+)
+def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
+             redis: RedisResource, s3: S3StorageResource) -> dg.MaterializeResult:
+    from weather_flick_batch.weather_warnings.client import warnings_in_force
+
+    source = kma.warning_source(response_cache(redis), raw_archive(s3), quota_ledger(redis))
+    now = now_kst()
+    with fatal_api_errors():
+        result = warnings_in_force(source, now=now, lookback_days=LOOKBACK_DAYS, cache_ttl_s=300)
+    if result.fallback_reason:
+        context.log.warning(f"weather warnings from the status text: {result.fallback_reason}")
+    in_force = result.frame[result.frame["in_effect"].astype(bool)]
+    frame = in_force.drop_duplicates(["area_name", "kind"], keep="last")[WARNING_COLUMNS].assign(
+        simulated=result.simulated, loaded_at=now)
+    districts = result.districts()
+    districts = districts[districts["in_effect"].astype(bool)] if len(districts) else districts
+    areas = districts.assign(sigungu_code=districts["sigungu_code"].fillna(0).astype(int))[AREA_COLUMNS] \
+        .drop_duplicates(["region_code", "sigungu_code", "scope", "area_name", "kind"]) \
+        .assign(simulated=result.simulated, loaded_at=now)
+    meta = result.metadata()
+    unmapped = int(meta.get("unmapped_zones", 0) or 0)
+
+    def evaluate(_conn):
+        return [
+            check_result("warnings_unique", quality.unique_keys(frame, ["area_name", "kind"])),
+            check_result("warnings_zones_resolved", quality.Verdict(
+                unmapped == 0, {"unmapped_zones": unmapped},
+                "every zone mapped" if unmapped == 0 else f"{unmapped} zones unmapped: {meta.get('zone_problems')}")),
+        ]
+
+    audit = PublishAudit(evaluate)
+    wh = warehouse.get()
+    with publishing(context, audit):
+        # Both tables or neither: readers never see warnings without their areas.
+        with wh.transaction("weather_warnings, weather_warning_areas") as conn:
+            for table, rows in ((schema.weather_warnings, frame), (schema.weather_warning_areas, areas)):
+                conn.execute(table.delete())
+                wh.insert_frame(conn, table, rows)
+            audit(conn)
+    capped = areas[areas["outdoor_effect"] == "cap"]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "area_rows": len(areas),
+            **{k: v for k, v in meta.items() if isinstance(v, (int, float, str, bool))},
+            "districts_under_warning": int((areas["scope"] == "district").sum()),
+            "districts_capped": len(capped),
+            "in_force": ", ".join(sorted(set(frame["area_name"] + " " + frame["kind"] + frame["level"])))[:1000],
+            "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["loaded_at", "as_of"]))),
+        },
+        data_version=dg.DataVersion(_fingerprint(frame)),
+        check_results=audit.results,
+    )
