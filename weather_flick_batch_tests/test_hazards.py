@@ -61,6 +61,27 @@ def test_a_warning_caps_outdoor_places_today_and_every_place_under_it_carries_th
     assert _row(out, "out", lead=1).score == 80.0  # warnings are what is in force now: today only
 
 
+def test_warnings_apply_to_todays_date_even_when_the_outlook_still_calls_yesterday_lead_0():
+    """Just after midnight the outlook (rebuilt at 02:15) still has yesterday as lead 0."""
+    warnings = pd.DataFrame([_warning("대설", "경보", 2, "cap")])
+    out = apply_hazards(_scores(), warnings, None, today=TODAY + timedelta(days=1))
+    assert _row(out, "out", lead=0).score == 80.0  # yesterday's row
+    assert _row(out, "out", lead=1).score == WARNING_CAP  # today's
+
+
+def test_fingerprints_change_with_what_the_hazards_do_not_with_when_they_were_read():
+    from weather_flick_batch.recommendations.hazards import dust_fingerprint, warnings_fingerprint
+
+    areas = pd.DataFrame([_warning("대설", "경보", 2, "cap"), _warning("건조", "주의보", 1, "none", "none")])
+    reread = areas.iloc[::-1].assign(issued_at=pd.Timestamp("2026-12-07 10:00", tz="Asia/Seoul"))
+    assert warnings_fingerprint(reread) == warnings_fingerprint(areas)
+    assert warnings_fingerprint(areas.iloc[:1]) != warnings_fingerprint(areas)
+    grades = pd.DataFrame({"region_code": [6, 6], "sigungu_code": [0, 16], "forecast_date": [TODAY, TODAY],
+                           "grade_code": [1, 3]})
+    assert dust_fingerprint(grades.assign(grade_code=[2, 3])) == dust_fingerprint(grades)  # 좋음 -> 보통: no rescore
+    assert dust_fingerprint(grades.assign(grade_code=[1, 4])) != dust_fingerprint(grades)
+
+
 def test_an_advisory_lowers_and_a_province_wide_zone_reaches_every_district():
     warnings = pd.DataFrame([_warning("강풍", "주의보", 1, "lower", sigungu=pd.NA, scope="province")])
     out = apply_hazards(_scores(), warnings, None)
@@ -124,6 +145,9 @@ def test_a_new_warning_is_critical_and_a_dry_air_advisory_is_info():
     assert [(c.new, c.severity) for c in told] == [("호우경보", "critical"), ("열대야주의보", "info")]
     assert "호우경보" in told[0].text and "해운대" in told[0].text
     assert changes.compare_warnings("호우경보", "호우경보", day=1, when=TODAY, place="x") == []
+    assert changes.compare_warnings("호우경보", "호우주의보", day=1, when=TODAY, place="x") == []  # downgraded
+    upgraded = changes.compare_warnings("호우주의보", "호우경보", day=1, when=TODAY, place="x")
+    assert [(c.new, c.severity) for c in upgraded] == [("호우경보", "critical")]
 
 
 # -- end to end on a copy of the embedded pipeline -------------------------------------------------
@@ -234,8 +258,8 @@ def test_scores_follow_a_change_in_the_warnings_not_every_refresh(embedded_copy,
 
         def one_lifted(*args, **kwargs):
             result = real(*args, **kwargs)
-            in_effect = result.frame.index[result.frame["in_effect"].astype(bool)]
-            result.frame = result.frame.drop(index=in_effect[:1])
+            land = result.frame.index[result.frame["in_effect"].astype(bool) & ~result.frame["is_sea"].astype(bool)]
+            result.frame = result.frame.drop(index=land[:1])  # a land warning lifted
             return result
 
         monkeypatch.setattr(client, "warnings_in_force", one_lifted)

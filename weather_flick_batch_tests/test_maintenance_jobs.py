@@ -435,7 +435,8 @@ def test_warehouse_retention_dry_run_then_bounded_batches_then_nothing(
     assert kept_hours() == {pd.Timestamp(hours[d]).tz_convert("UTC") for d in (0, 3, 9)}
     audits = wh.read_table(schema.load_audit, {"operation": "retention"})
     assert set(audits["table_name"]) == {"weather_nowcast", "load_audit", "weather_short_range", "weather_mid_land",
-                                         "weather_mid_ta", "destination_rejects", "destination_weather_scores"}
+                                         "weather_mid_ta", "weather_ultra_short", "air_dust_forecast",
+                                         "destination_rejects", "destination_weather_scores"}
     assert int(audits.loc[audits["table_name"] == "weather_nowcast", "rows_replaced"].iloc[0]) == 30
     again = job.execute_in_process(instance=instance)
     assert again.output_for_node("expire_warehouse_rows").items == 0  # idempotent

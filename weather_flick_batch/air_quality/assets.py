@@ -6,8 +6,6 @@ Rows are audited before they are published (write-audit-publish), like every oth
 """
 
 
-import hashlib
-
 import dagster as dg
 
 from weather_flick_batch.air_quality.partitions import dust_forecast_partitions
@@ -222,8 +220,9 @@ def dust_grades(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     with publishing(context, audit):
         write = wh.replace_rows(schema.air_dust_grades, frame, run_id=context.run.run_id, audit=audit)
     bad = frame[frame["grade_code"] >= 3]
-    fingerprint = hashlib.sha256(frame[["region_code", "sigungu_code", "forecast_date", "grade_code"]]
-                                 .to_csv(index=False).encode()).hexdigest()[:16]
+    from weather_flick_batch.recommendations.hazards import dust_fingerprint
+
+    fingerprint = dust_fingerprint(frame)
     return dg.MaterializeResult(
         data_version=dg.DataVersion(fingerprint),  # scores follow a change of grades, not every hourly refresh
         metadata={

@@ -45,6 +45,15 @@ def hazards_in_force(wh, today):
     return warnings, dust
 
 
+def hazards_version(wh, today) -> tuple[str, str]:
+    """The fingerprints of the warnings and fine dust in force (their assets' data versions)."""
+    from weather_flick_batch.recommendations.hazards import dust_fingerprint, warnings_fingerprint
+
+    dust = wh.read_table(schema.air_dust_grades)
+    return (warnings_fingerprint(wh.read_table(schema.weather_warning_areas)),
+            dust_fingerprint(dust[dust["forecast_date"] >= today] if len(dust) else dust))
+
+
 def coastal_places(destinations):
     """Which places are on the coast (sea warnings concern them): the scoring's own rule."""
     from weather_flick_batch.recommendations.transform import coastal_flags
@@ -96,12 +105,14 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     simulated = bool(outlook["simulated"].any()) if len(outlook) else False
     now = now_kst()
     warnings, dust = hazards_in_force(wh, now.date())
+    read_hazards = hazards_version(wh, now.date())
     coastal = dict(zip(destinations["content_id"], coastal_places(destinations)))
 
     def batches():
         # A batch of destinations at a time, all written in one transaction: bounded memory, all-or-nothing.
         for scores in score_batches(destinations, cells, outlook, points):
-            scores = apply_hazards(scores, warnings, dust, scores["content_id"].map(coastal).fillna(False))
+            scores = apply_hazards(scores, warnings, dust, scores["content_id"].map(coastal).fillna(False),
+                                   today=now.date())
             scores["simulated"] = simulated
             scores["as_of"] = now
             summary.add(scores, titles)
@@ -129,6 +140,11 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     with publishing(context, audit):
         write = wh.replace_stream(schema.destination_weather_scores, batches(), run_id=context.run.run_id,
                                   audit=audit)
+    # Warnings or fine dust that changed while the country was being scored would otherwise wait for the
+    # next change: automation counts this run as having handled them. Score again with what is in force.
+    if hazards_version(wh, now.date()) != read_hazards:
+        context.log.warning("the warnings or fine dust in force changed during scoring: scoring again")
+        raise dg.RetryRequested(max_retries=3, seconds_to_wait=1)
 
     return dg.MaterializeResult(
         metadata={

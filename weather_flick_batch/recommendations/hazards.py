@@ -29,7 +29,9 @@ adjusted score, so it always reads what the score says.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -53,6 +55,28 @@ LEVEL_ADVISORY, LEVEL_WARNING = 1, 2
 WARNING_COLUMNS = ["region_code", "sigungu_code", "scope", "kind", "level", "level_rank", "applies_to",
                    "outdoor_effect"]
 DUST_COLUMNS = ["region_code", "sigungu_code", "forecast_date", "grade_code"]
+
+
+def warnings_fingerprint(areas: pd.DataFrame) -> str:
+    """What the warnings in force do to recommendations and trips, independent of when they were read
+    and of re-issues that change nothing (연장, 정정, a new status bulletin): the data version that
+    decides whether the country is rescored."""
+    columns = ["region_code", "sigungu_code", "scope", "kind", "level_rank", "applies_to", "outdoor_effect"]
+    if areas is None or areas.empty:
+        return hashlib.sha256(b"none").hexdigest()[:16]
+    rows = sorted(map(str, areas[columns].astype(str).itertuples(index=False, name=None)))
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+
+
+def dust_fingerprint(grades: pd.DataFrame) -> str:
+    """What the fine-dust grades do to scores: only 나쁨 and 매우나쁨 lower them, so a flip between 좋음
+    and 보통 (hourly, with the measurements) is not a change that rescores the country."""
+    if grades is None or grades.empty:
+        return hashlib.sha256(b"none").hexdigest()[:16]
+    bad = grades[grades["grade_code"].astype(int) >= 3]
+    rows = sorted(f"{r}|{s}|{d}|{g}" for r, s, d, g in zip(bad["region_code"], bad["sigungu_code"],
+                                                          bad["forecast_date"], bad["grade_code"]))
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 
 
 def is_outdoor(content_type_id: pd.Series) -> np.ndarray:
@@ -102,12 +126,14 @@ def _json(text: str) -> str:
 
 
 def apply_hazards(scores: pd.DataFrame, warnings: pd.DataFrame | None, dust: pd.DataFrame | None,
-                  coastal: pd.Series | None = None) -> pd.DataFrame:
+                  coastal: pd.Series | None = None, today: date | None = None) -> pd.DataFrame:
     """``scores`` (rows of ``score_frame``) with warnings and fine dust applied (see the module rules).
 
     ``warnings``: :data:`WARNING_COLUMNS` (sigungu_code NA = the whole province, or its coast for
     scope "coast"), the warnings in force now; ``dust``: :data:`DUST_COLUMNS`, one grade per place and day (the worst applies);
-    ``coastal``: per score row, whether the place is on the coast (for the sea kinds).
+    ``coastal``: per score row, whether the place is on the coast (for the sea kinds); ``today``: the
+    KST date the warnings in force apply to (default: the rows with lead 0, which the outlook may
+    still date yesterday just after midnight, so callers pass it).
     Adds ``warning`` (e.g. "호우경보, 강풍주의보"), ``warning_level`` (0/1/2) and ``dust_grade``.
     """
     out = scores.reset_index(drop=True)  # positions and labels agree from here on
@@ -119,7 +145,8 @@ def apply_hazards(scores: pd.DataFrame, warnings: pd.DataFrame | None, dust: pd.
     dust_grade = np.full(n, None, dtype=object)
     outdoor = is_outdoor(out["content_type_id"])
     on_coast = (coastal.to_numpy(dtype=bool) if coastal is not None else np.zeros(n, dtype=bool))
-    today = out["lead_days"].to_numpy() == 0
+    today = (out["lead_days"].to_numpy() == 0 if today is None
+             else np.array([d == today for d in out["forecast_date"]], dtype=bool))
 
     if warnings is not None and len(warnings) and today.any():
         w = warnings[WARNING_COLUMNS].drop_duplicates()

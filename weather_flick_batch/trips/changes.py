@@ -160,16 +160,30 @@ def compare(old: DayForecast, new: DayForecast, *, day: int, when: date, place: 
 MILD_WARNING_KINDS = ("건조", "열대야")
 
 
+def _warning_levels(text: Any) -> dict[str, int]:
+    """'호우경보, 강풍주의보' -> {'호우': 2, '강풍': 1} (the highest level per kind)."""
+    levels: dict[str, int] = {}
+    for name in (text if isinstance(text, str) else "").split(","):
+        name = name.strip()
+        for suffix, rank in (("주의보", 1), ("경보", 2)):
+            if name.endswith(suffix) and len(name) > len(suffix):
+                kind = name[: -len(suffix)]
+                levels[kind] = max(levels.get(kind, 0), rank)
+    return levels
+
+
 def compare_warnings(old: str | None, new: str | None, *, day: int, when: date, place: str) -> list[Change]:
-    """A change per warning (e.g. '호우경보') in force at the stop now that was not when it was last told."""
-    before = {w.strip() for w in (old if isinstance(old, str) else "").split(",") if w.strip()}
-    after = [w.strip() for w in (new if isinstance(new, str) else "").split(",") if w.strip()]
+    """A change per warning kind in force at the stop now that was not, or was lower, when it was last
+    told (e.g. '호우경보' where there was nothing or a 호우주의보). A lifted or downgraded warning is not
+    a warning the traveller must act on: nothing is said (the forecast changes say the rest)."""
+    before, after = _warning_levels(old), _warning_levels(new)
     where = f"{_when(day, when)} {place}".strip()
     out = []
-    for name in after:
-        if name in before:
+    for kind, rank in after.items():
+        if rank <= before.get(kind, 0):
             continue
-        mild = name.startswith(MILD_WARNING_KINDS)
+        name = kind + ("경보" if rank == 2 else "주의보")
+        mild = kind in MILD_WARNING_KINDS
         text = (f"{where}: {name}가 발효 중이에요" if mild
                 else f"{where}: {name}가 발효됐어요, 일정과 안전을 꼭 확인하세요")
         out.append(Change(day, when, place, "warning", None, name, "info" if mild else "critical", text))

@@ -212,17 +212,18 @@ def detect_changes(previous: pd.DataFrame, current: pd.DataFrame) -> dict[str, l
         return {}
     both = current.merge(previous, on=["plan_id", "day", "stop"], suffixes=("", "_old"))
     both = both[(both["forecast_date"] == both["forecast_date_old"]) & (both["place"] == both["place_old"])]
-    both = both.dropna(subset=[*VALUE_COLUMNS, *(c + "_old" for c in VALUE_COLUMNS)])
-    if both.empty:
-        return {}
     found: dict[str, list[changes.Change]] = {}
     if "warnings_old" in both:
+        # A warning is told whether or not the stop's outlook values are complete.
         new_warning = both["warnings"].notna() & (both["warnings"].fillna("") != both["warnings_old"].fillna(""))
         for row in both[new_warning].itertuples(index=False):
             told = changes.compare_warnings(row.warnings_old, row.warnings, day=int(row.day), when=row.forecast_date,
                                             place=str(row.place))
             if told:
                 found.setdefault(str(row.plan_id), []).extend(told)
+    both = both.dropna(subset=[*VALUE_COLUMNS, *(c + "_old" for c in VALUE_COLUMNS)])
+    if both.empty:
+        return found
     crossed = lambda c, t: ((both[c + "_old"] < t) & (both[c] >= t)) | ((both[c] < t) & (both[c + "_old"] >= t))  # noqa: E731
     candidate = (
         ((both["tmax_c"] - both["tmax_c_old"]).abs() >= changes.TEMP_INFO_C)

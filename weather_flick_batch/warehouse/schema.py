@@ -468,7 +468,7 @@ destination_weather_scores = sa.Table(
     sa.Column("p_rating", sa.Float, nullable=False),
     sa.Column("w_rating", sa.Float, nullable=False),
     sa.Column("source", sa.String(16), nullable=False, comment="short_range or mid_range outlook"),
-    sa.Column("warning", sa.String(80), comment="weather warnings in force at the place today, e.g. '호우경보, 강풍주의보'"),
+    sa.Column("warning", sa.String(200), comment="weather warnings in force at the place today, e.g. '호우경보, 강풍주의보'"),
     sa.Column("warning_level", sa.Integer, nullable=False, server_default="0",
               comment="the warning that concerns the visit: 0 none, 1 주의보 (lowered), 2 경보 (capped, not in top lists)"),
     sa.Column("dust_grade", sa.String(8), comment="the day's fine-dust grade at the place (좋음 … 매우나쁨)"),

@@ -29,7 +29,8 @@ Rules (all stated here so scores can be explained):
   hours ahead) is given, its hours replace the short-range values for the same valid hours
   wherever it is the newer issuance: temperature (T1H), humidity, sky, rain (RN1) and wind.
   It has no rain probability: such an hour keeps the short-range POP, raised to 100 % where
-  the ultra-short forecast has precipitation (it states rain, not a chance of it), and the
+  the ultra-short forecast has rain or snow (PTY 1-3: it states rain, not a chance of it; the
+  trace forms 빗방울/눈날림 do not raise it), and the
   short-range TMN/TMX of that hour are kept. ``ultra_short_hours`` counts the hours of each
   day that came from it (only today and, late in the evening, tomorrow have any).
 * **Gaps.** A missing value is filled from the other source for the same date when it has
@@ -170,7 +171,8 @@ def _with_ultra_short(short: pd.DataFrame, ultra: pd.DataFrame) -> pd.DataFrame:
     newest = (s.sort_values("base_time", kind="stable").drop_duplicates(keys, keep="last")
               [[*keys, "pop_pct", "tmn_c", "tmx_c"]])
     u = u.merge(newest, on=keys, how="left")
-    wet = pd.to_numeric(u["pty_code"], errors="coerce").fillna(0).to_numpy() > 0
+    # 비, 비/눈, 눈 (1-3) state precipitation; the trace forms 빗방울, 눈날림 (5-7) do not make a wet day.
+    wet = np.isin(pd.to_numeric(u["pty_code"], errors="coerce").fillna(0).to_numpy(), (1, 2, 3))
     pop = pd.to_numeric(u["pop_pct"], errors="coerce").astype("float64")
     u = u.assign(pop_pct=np.where(wet, 100.0, pop), from_ultra=1).rename(
         columns={"t1h_c": "tmp_c", "rn1_mm": "pcp_mm"}).drop(columns=["pty_code"])

@@ -1,12 +1,11 @@
 """KMA weather warnings (기상특보) as assets: the zone mapping, and the warnings in force every 10 minutes.
 
 Thin Dagster layer over the plain modules beside it (codes, zones, parsing, client). The warnings
-table is replaced as a whole each refresh, audited before it is published; its data version is a
-fingerprint of what is in force, so scores are recomputed only when that changes.
+tables are replaced as a whole each refresh, audited before they are published; the data version is
+a fingerprint of what the warnings do (recommendations.hazards.warnings_fingerprint), so scores and
+trips are recomputed only when that changes.
 """
 
-
-import hashlib
 
 import dagster as dg
 
@@ -81,12 +80,6 @@ def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     )
 
 
-def _fingerprint(frame) -> str:
-    """What is in force, independent of when it was read: zone, kind, level and issuance."""
-    keys = sorted(f"{r.area_name}|{r.kind}|{r.level_rank}|{r.issued_at}" for r in frame.itertuples())
-    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
-
-
 @dg.asset(
     key=WARNINGS_KEY,
     group_name=GROUP,
@@ -114,6 +107,7 @@ def _fingerprint(frame) -> str:
 )
 def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
              redis: RedisResource, s3: S3StorageResource) -> dg.MaterializeResult:
+    from weather_flick_batch.recommendations.hazards import warnings_fingerprint
     from weather_flick_batch.weather_warnings.client import warnings_in_force
 
     source = kma.warning_source(response_cache(redis), raw_archive(s3), quota_ledger(redis))
@@ -122,12 +116,15 @@ def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, km
         result = warnings_in_force(source, now=now, lookback_days=LOOKBACK_DAYS, cache_ttl_s=300)
     if result.fallback_reason:
         context.log.warning(f"weather warnings from the status text: {result.fallback_reason}")
-    in_force = result.frame[result.frame["in_effect"].astype(bool)]
-    frame = in_force.drop_duplicates(["area_name", "kind"], keep="last")[WARNING_COLUMNS].assign(
+    # One row per zone and kind is the source's promise; the blocking check holds it to it (no silent dedupe).
+    in_force = result.frame[result.frame["in_effect"].astype(bool)][WARNING_COLUMNS].assign(
         simulated=result.simulated, loaded_at=now)
+    # Written without duplicate keys (the database would refuse them before the check could speak).
+    frame = in_force.sort_values("level_rank", ascending=False).drop_duplicates(["area_name", "kind"])
     districts = result.districts()
     districts = districts[districts["in_effect"].astype(bool)] if len(districts) else districts
     areas = districts.assign(sigungu_code=districts["sigungu_code"].fillna(0).astype(int))[AREA_COLUMNS] \
+        .sort_values("level_rank", ascending=False) \
         .drop_duplicates(["region_code", "sigungu_code", "scope", "area_name", "kind"]) \
         .assign(simulated=result.simulated, loaded_at=now)
     meta = result.metadata()
@@ -135,7 +132,7 @@ def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, km
 
     def evaluate(_conn):
         return [
-            check_result("warnings_unique", quality.unique_keys(frame, ["area_name", "kind"])),
+            check_result("warnings_unique", quality.unique_keys(in_force, ["area_name", "kind"])),
             check_result("warnings_zones_resolved", quality.Verdict(
                 unmapped == 0, {"unmapped_zones": unmapped},
                 "every zone mapped" if unmapped == 0 else f"{unmapped} zones unmapped: {meta.get('zone_problems')}")),
@@ -145,11 +142,8 @@ def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, km
     wh = warehouse.get()
     with publishing(context, audit):
         # Both tables or neither: readers never see warnings without their areas.
-        with wh.transaction("weather_warnings, weather_warning_areas") as conn:
-            for table, rows in ((schema.weather_warnings, frame), (schema.weather_warning_areas, areas)):
-                conn.execute(table.delete())
-                wh.insert_frame(conn, table, rows)
-            audit(conn)
+        wh.replace_many([(schema.weather_warnings, frame, {}, None), (schema.weather_warning_areas, areas, {}, None)],
+                        run_id=context.run.run_id, audit=audit)
     capped = areas[areas["outdoor_effect"] == "cap"]
     return dg.MaterializeResult(
         metadata={
@@ -161,6 +155,6 @@ def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, km
             "in_force": ", ".join(sorted(set(frame["area_name"] + " " + frame["kind"] + frame["level"])))[:1000],
             "preview": dg.MetadataValue.md(markdown_preview(frame.drop(columns=["loaded_at", "as_of"]))),
         },
-        data_version=dg.DataVersion(_fingerprint(frame)),
+        data_version=dg.DataVersion(warnings_fingerprint(areas)),
         check_results=audit.results,
     )

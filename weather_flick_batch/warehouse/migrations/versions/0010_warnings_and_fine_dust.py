@@ -131,7 +131,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('area_name', 'kind')
     )
     with op.batch_alter_table('destination_weather_scores', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('warning', sa.String(length=80), nullable=True, comment="weather warnings in force at the place today, e.g. '호우경보, 강풍주의보'"))
+        batch_op.add_column(sa.Column('warning', sa.String(length=200), nullable=True, comment="weather warnings in force at the place today, e.g. '호우경보, 강풍주의보'"))
         batch_op.add_column(sa.Column('warning_level', sa.Integer(), server_default='0', nullable=False, comment='the warning that concerns the visit: 0 none, 1 주의보 (lowered), 2 경보 (capped, not in top lists)'))
         batch_op.add_column(sa.Column('dust_grade', sa.String(length=8), nullable=True, comment="the day's fine-dust grade at the place (좋음 … 매우나쁨)"))
 
