@@ -349,3 +349,43 @@ def test_the_delivery_sensor_launches_only_when_a_notice_is_due(tmp_path):
     wh.dispose()
     missing = tick({"warehouse": WarehouseResource(url="postgresql+psycopg2://nobody@127.0.0.1:1/none")})
     assert isinstance(missing, dg.SkipReason) and "cannot count due trip notices" in missing.skip_message
+
+
+def test_batches_of_plans_write_what_one_batch_writes_and_drop_ended_trips(embedded_pipeline, tmp_path, monkeypatch):
+    """The asset computes and writes a batch of plans at a time (bounded memory): batches of 37 plans
+    give the same trip forecasts and notices as one batch, and a trip cancelled since the last run
+    loses its forecasts either way."""
+    import shutil
+
+    from weather_flick_batch import settings
+    from weather_flick_batch.definitions import build_definitions
+    from weather_flick_batch.trips import batches
+    from weather_flick_batch.warehouse import backend_tables
+
+    home, _ = embedded_pipeline
+    outcomes = []
+    for size in (37, batches.BATCH_PLANS):
+        copy = tmp_path / f"batch_{size}"
+        shutil.copytree(home, copy)
+        monkeypatch.setenv("WEATHER_FLICK_HOME", str(copy / "wf"))
+        monkeypatch.setenv("DAGSTER_HOME", str(copy / "dagster"))
+        monkeypatch.setattr(batches, "BATCH_PLANS", size)
+        wh = Warehouse(settings.warehouse_url())
+        told = wh.read_table(schema.trip_forecasts)
+        cancelled = sorted(told["plan_id"].unique())[0]
+        tp = backend_tables.BACKEND_TABLES["travel_plans"]
+        with wh.engine.begin() as conn:
+            conn.execute(tp.update().where(tp.c.plan_id == cancelled).values(status="CANCELLED"))
+        with dg.DagsterInstance.get() as instance:
+            result = build_definitions().resolve_job_def("trip_notices_job").execute_in_process(instance=instance)
+        assert result.success
+        forecasts = wh.read_table(schema.trip_forecasts).drop(columns=["computed_at"])
+        assert cancelled not in set(forecasts["plan_id"])
+        meta = [e.materialization.metadata for e in result.get_asset_materialization_events()
+                if e.asset_key == dg.AssetKey(["trips", "trip_forecasts"])][0]
+        assert (meta["batches"].value > 1) == (size == 37)
+        outcomes.append((forecasts.sort_values(["plan_id", "day", "stop"]).reset_index(drop=True),
+                         sorted(wh.read_table(schema.trip_notices)["plan_id"])))
+        wh.dispose()
+    pd.testing.assert_frame_equal(outcomes[0][0], outcomes[1][0])
+    assert outcomes[0][1] == outcomes[1][1]

@@ -93,64 +93,69 @@ def seed_sample_trips(context: dg.OpExecutionContext, warehouse: WarehouseResour
 def trip_notices(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     import pandas as pd
 
-    from weather_flick_batch.trips import forecast, notices, store
+    from weather_flick_batch.recommendations.hazards import warnings_fingerprint
+    from weather_flick_batch.trips import batches, store
 
     wh = warehouse.get()
     store.require_backend_tables(wh)
     now = now_kst()
     today = now.date()
     plans = store.read_plans(wh, today)
-    stops = forecast.active_stops(plans, today)
-    cells = wh.read_table(schema.destination_forecast_cells, columns=["content_id", "point_id", "region_code", "nx", "ny"])
-    points = wh.read_table(schema.forecast_points, columns=["point_id", "nx", "ny", "region_code", "kind"])
+    warning_areas = wh.read_table(schema.weather_warning_areas)
     outlook = wh.read_table(schema.weather_daily_outlook, columns=[
         "point_id", "forecast_date", "tmax_c", "tmin_c", "pop_max_pct", "precip_mm", "wind_max_ms", "cloud_pct",
         "simulated"])
-    current = forecast.trip_forecasts(stops.stops, cells, points, outlook)
-    sigungu_of = wh.read_table(schema.destinations, columns=["content_id", "sigungu_code"]).set_index(
-        "content_id")["sigungu_code"]
-    current = forecast.with_warnings(current, wh.read_table(schema.weather_warning_areas), sigungu_of, today)
-    previous = wh.read_table(schema.trip_forecasts)
-    found = forecast.detect_changes(previous, current)
-    infos = forecast.weather_infos(current, now)
-    users, settings_rows, tokens = store.read_people(wh, sorted(plans["user_id"].unique()))
-    simulated = bool(current["simulated"].any()) if len(current) else False
-    planned = notices.plan_notices(found, plans, users, settings_rows, tokens, now, simulated=simulated)
+    inputs = batches.TripInputs(
+        cells=wh.read_table(schema.destination_forecast_cells, columns=["content_id", "point_id", "region_code", "nx",
+                                                                          "ny"]),
+        points=wh.read_table(schema.forecast_points, columns=["point_id", "nx", "ny", "region_code", "kind"]),
+        outlook=outlook, areas=warning_areas,
+        sigungu_of=wh.read_table(schema.destinations, columns=["content_id", "sigungu_code"]).set_index(
+            "content_id")["sigungu_code"],
+        today=today, now=now)
+    tally = batches.TripTally(horizon=outlook["forecast_date"].max() if len(outlook) else None)
 
-    horizon = outlook["forecast_date"].max() if len(outlook) else None
-    in_horizon = current[(current["located_by"] != "none") & (current["forecast_date"] <= horizon)] \
-        if horizon is not None else current.iloc[0:0]
-    missing = int(in_horizon["tmax_c"].isna().sum())
-    rows = [r for p in planned for r in p.rows]
-    too_long = sum(1 for r in rows if len(r["title"]) > 200 or len(r["message"]) > 1000 or not 1 <= r["priority"] <= 10)
+    def compute(batch_plans, previous):
+        # A batch of plans at a time, all written in one transaction: bounded memory, all-or-nothing.
+        batch = batches.compute_batch(batch_plans, previous, inputs, lambda ids: store.read_people(wh, ids), tally)
+        return batch.current, batch.infos, batch.planned
 
     def evaluate(_conn):
+        # Every batch has been computed and written when this runs (inside the transaction, before the commit).
         return [
             check_result("every_active_stop_forecast", quality.Verdict(
-                missing == 0, {"stops": len(current), "located_in_horizon": len(in_horizon), "without_values": missing},
-                f"{missing} located stops within the horizon have no forecast values"), asset_key=FORECASTS_KEY),
+                tally.without_values == 0, {"stops": tally.stops, "located_in_horizon": tally.located_in_horizon,
+                                            "without_values": tally.without_values},
+                f"{tally.without_values} located stops within the horizon have no forecast values"),
+                asset_key=FORECASTS_KEY),
             check_result("notices_within_backend_limits", quality.Verdict(
-                too_long == 0, {"notifications": len(rows), "out_of_limits": too_long},
-                f"{too_long} notifications exceed the back end's limits"), asset_key=NOTICES_KEY),
+                tally.out_of_limits == 0, {"notifications": tally.notifications, "out_of_limits": tally.out_of_limits},
+                f"{tally.out_of_limits} notifications exceed the back end's limits"), asset_key=NOTICES_KEY),
         ]
 
     audit = PublishAudit(evaluate)
     with publishing(context, audit):
-        published = store.publish(wh, current, infos, planned, now, context.run.run_id, audit=audit)
+        published = store.publish_batches(wh, batches.plan_batches(plans, batches.BATCH_PLANS), compute, now,
+                                          context.run.run_id,
+                                          audit=audit)
 
-    located = current["located_by"].value_counts().to_dict() if len(current) else {}
-    severities = pd.Series([p.notice.severity for p in planned], dtype=object).value_counts().to_dict()
-    preview = pd.DataFrame([{"plan": p.plan_id[:8], "severity": p.notice.severity, "title": p.notice.title,
-                             "channels": ",".join(r["channel"] for r in p.rows)} for p in planned[:10]])
+    # A warning issued while the trips were being told would otherwise wait for the next change
+    # (automation counts this run as having handled it): tell again with what is in force now.
+    if warnings_fingerprint(wh.read_table(schema.weather_warning_areas)) != warnings_fingerprint(warning_areas):
+        context.log.warning("the warnings in force changed during the run: telling the trips again")
+        raise dg.RetryRequested(max_retries=3, seconds_to_wait=1)
+
+    preview = pd.DataFrame(tally.preview)
     yield dg.MaterializeResult(asset_key=FORECASTS_KEY, metadata={
-        "dagster/row_count": published.forecast_rows, "active_plans": stops.plans,
-        "plans_forecast": published.plans_updated, "plans_without_places": len(stops.skipped),
-        "located_by": json.dumps(located), "simulated": simulated,
+        "dagster/row_count": published.forecast_rows, "active_plans": tally.active_plans,
+        "plans_forecast": published.plans_updated, "plans_without_places": tally.plans_without_places,
+        "located_by": tally.as_json(), "simulated": tally.simulated,
+        "batches": -(-len(plans) // batches.BATCH_PLANS) if len(plans) else 0,
     })
     yield dg.MaterializeResult(asset_key=NOTICES_KEY, metadata={
-        "dagster/row_count": published.notices, "plans_with_changes": len(found),
+        "dagster/row_count": published.notices, "plans_with_changes": tally.plans_with_changes,
         "notifications_written": published.notifications, "by_channel": json.dumps(published.by_channel),
-        "by_severity": json.dumps(severities), "held_by_24h_rule": len(published.held_by_24h_rule),
+        "by_severity": json.dumps(dict(tally.severities)), "held_by_24h_rule": len(published.held_by_24h_rule),
         "preview": dg.MetadataValue.md(markdown_preview(preview, rows=10) if len(preview) else "no notices"),
     })
     for result in audit.results:

@@ -12,6 +12,7 @@ No Dagster here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -99,31 +100,80 @@ class Published:
 
 def publish(wh: Warehouse, forecasts: pd.DataFrame, infos: dict[str, dict[str, Any]], planned: list[PlannedNotice],
             now: datetime, run_id: str | None, audit=None) -> Published:
+    """One run's outcome computed at once (tests, small deployments): ``publish_batches`` with one batch."""
+    plan_ids = pd.DataFrame({"plan_id": sorted(set(forecasts["plan_id"]) | set(infos) | {p.plan_id for p in planned})})
+    return publish_batches(wh, [plan_ids], lambda _plans, _previous: (forecasts, infos, planned), now, run_id,
+                           audit=audit)
+
+
+BatchResult = tuple[pd.DataFrame, dict[str, dict[str, Any]], list[PlannedNotice]]
+_IN_CHUNK = 5_000  # plan ids per IN (...) list
+
+
+def publish_batches(wh: Warehouse, plan_batches: Iterable[pd.DataFrame],
+                    compute: Callable[[pd.DataFrame, pd.DataFrame], BatchResult], now: datetime,
+                    run_id: str | None, audit=None) -> Published:
+    """Compute and write the run a batch of plans at a time, in ONE transaction.
+
+    For each batch (a frame with ``plan_id``): the trip forecasts those plans were last told are read
+    (inside the transaction, before they are replaced), ``compute(plans, previous)`` returns the new
+    forecasts, weather_info documents and planned notices, and they are written. Forecast rows of
+    plans no longer active are deleted at the end; ``audit`` runs last, before the commit.
+    """
     out = Published()
-    tp, notifications, notices = T["travel_plans"], T["notifications"], schema.trip_notices
+    forecasts_table = schema.trip_forecasts
     with wh.transaction("trip_forecasts, travel_plans, trip_notices, notifications") as conn:
-        conn.execute(schema.trip_forecasts.delete())
-        out.forecast_rows = wh.insert_frame(conn, schema.trip_forecasts, forecasts.assign(computed_at=now))
-        if infos:
-            _update_weather_info(wh, conn, infos)
-            out.plans_updated = len(infos)
-        candidates = [p for p in planned if p.rows]
-        if candidates:
-            recent = set(conn.execute(sa.select(notices.c.plan_id).where(
-                notices.c.plan_id.in_([p.plan_id for p in candidates]), notices.c.notified_at > now - WINDOW)).scalars())
-            out.held_by_24h_rule = sorted(p.plan_id for p in candidates if p.plan_id in recent)
-            fresh = [p for p in candidates if p.plan_id not in recent]
-            accepted = _insert_notices(conn, wh.dialect, fresh, now, run_id)
-            out.held_by_24h_rule += sorted(p.plan_id for p in fresh if p.plan_id not in accepted)
-            rows = [row for p in fresh if p.plan_id in accepted for row in p.rows]
-            if rows:
-                out.notifications = wh.insert_frame(conn, notifications, pd.DataFrame(rows))
-            out.notices = len(accepted)
-            for row in rows:
-                out.by_channel[row["channel"]] = out.by_channel.get(row["channel"], 0) + 1
+        told = set(conn.execute(sa.select(forecasts_table.c.plan_id).distinct()).scalars())
+        for plans in plan_batches:
+            ids = [str(i) for i in plans["plan_id"]]
+            previous = _read_forecasts(wh, conn, ids)
+            forecasts, infos, planned = compute(plans, previous)
+            _delete_forecasts(conn, ids)
+            told.difference_update(ids)
+            out.forecast_rows += wh.insert_frame(conn, forecasts_table, forecasts.assign(computed_at=now))
+            if infos:
+                _update_weather_info(wh, conn, infos)
+                out.plans_updated += len(infos)
+            _publish_notices(wh, conn, planned, now, run_id, out)
+        _delete_forecasts(conn, sorted(told))  # plans that ended or were cancelled since the last run
         if audit is not None:
             audit(conn)
     return out
+
+
+def _read_forecasts(wh: Warehouse, conn: sa.Connection, plan_ids: list[str]) -> pd.DataFrame:
+    table = schema.trip_forecasts
+    frames = []
+    for start in range(0, len(plan_ids), _IN_CHUNK):
+        result = conn.execute(sa.select(table).where(table.c.plan_id.in_(plan_ids[start:start + _IN_CHUNK])))
+        frames.append(pd.DataFrame(result.mappings().all(), columns=[c.name for c in table.columns]))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[c.name for c in table.columns])
+
+
+def _delete_forecasts(conn: sa.Connection, plan_ids: list[str]) -> None:
+    table = schema.trip_forecasts
+    for start in range(0, len(plan_ids), _IN_CHUNK):
+        conn.execute(table.delete().where(table.c.plan_id.in_(plan_ids[start:start + _IN_CHUNK])))
+
+
+def _publish_notices(wh: Warehouse, conn: sa.Connection, planned: list[PlannedNotice], now: datetime,
+                     run_id: str | None, out: Published) -> None:
+    notifications, notices = T["notifications"], schema.trip_notices
+    candidates = [p for p in planned if p.rows]
+    if not candidates:
+        return
+    recent = set(conn.execute(sa.select(notices.c.plan_id).where(
+        notices.c.plan_id.in_([p.plan_id for p in candidates]), notices.c.notified_at > now - WINDOW)).scalars())
+    out.held_by_24h_rule += sorted(p.plan_id for p in candidates if p.plan_id in recent)
+    fresh = [p for p in candidates if p.plan_id not in recent]
+    accepted = _insert_notices(conn, wh.dialect, fresh, now, run_id)
+    out.held_by_24h_rule += sorted(p.plan_id for p in fresh if p.plan_id not in accepted)
+    rows = [row for p in fresh if p.plan_id in accepted for row in p.rows]
+    if rows:
+        out.notifications += wh.insert_frame(conn, notifications, pd.DataFrame(rows))
+    out.notices += len(accepted)
+    for row in rows:
+        out.by_channel[row["channel"]] = out.by_channel.get(row["channel"], 0) + 1
 
 
 def _update_weather_info(wh: Warehouse, conn: sa.Connection, infos: dict[str, dict[str, Any]]) -> None:
@@ -136,7 +186,8 @@ def _update_weather_info(wh: Warehouse, conn: sa.Connection, infos: dict[str, di
         return
     staged = sa.Table("trip_weather_info_stage", sa.MetaData(), sa.Column("plan_id", sa.Text, primary_key=True),
                       sa.Column("info", postgresql.JSONB), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
-    staged.create(conn)
+    staged.create(conn, checkfirst=True)  # once per transaction; emptied for each batch
+    conn.execute(staged.delete())
     wh.insert_frame(conn, staged, pd.DataFrame({"plan_id": list(infos), "info": list(infos.values())}))
     conn.exec_driver_sql(f"UPDATE {wh.sql_name(tp)} AS t SET weather_info = s.info FROM trip_weather_info_stage AS s "
                          "WHERE t.plan_id::text = s.plan_id")
