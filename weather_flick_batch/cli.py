@@ -15,11 +15,16 @@ def _cmd_db(args: argparse.Namespace) -> int:
     warehouse = Warehouse(settings.warehouse_url(), os.environ.get("WEATHER_FLICK_WAREHOUSE_PASSWORD") or None)
     if args.action == "upgrade":
         before = warehouse.current_revision()
-        warehouse.upgrade(args.revision)
+        warehouse.upgrade(args.revision or "head")
         print(f"warehouse {warehouse.display_url}: {before or 'empty'} -> {warehouse.current_revision()}")
         for action in warehouse.service_actions:
             print(f"  back end's tables: {action}")
     elif args.action == "downgrade":
+        if not args.revision:
+            print("error: db downgrade needs the revision to go back to, e.g. `weather-flick-batch db downgrade "
+                  f"0009` (now at {warehouse.current_revision() or 'none'}; 'base' empties the warehouse)",
+                  file=sys.stderr)
+            return 2
         warehouse.downgrade(args.revision)
         print(f"warehouse {warehouse.display_url}: now at {warehouse.current_revision()}")
     else:
@@ -39,10 +44,16 @@ def _cmd_settings(args: argparse.Namespace) -> int:
         sys.stdout.write(settings.markdown_table())
     else:
         settings.validate_all()
+        # What is in effect, not only what is set: the defaults computed at run time are shown too.
+        effective = {"WEATHER_FLICK_HOME": f"{settings.home_dir()}  (in effect)",
+                     "WEATHER_FLICK_WAREHOUSE_URL": f"{settings.warehouse_url()}  (in effect)",
+                     "WEATHER_FLICK_ENV_FILE": f"{settings.load_env_file() or 'none found'}  (in effect)"}
         for s in settings.SETTINGS:
             value = "(secret, set)" if s.secret and s.name in __import__("os").environ else (
                 "(secret, unset)" if s.secret else settings.get(s.name))
-            print(f"{s.name}={value}")
+            if value is None and s.name in effective:
+                value = effective[s.name]
+            print(f"{s.name}={'' if value is None else value}")
     return 0
 
 
@@ -64,6 +75,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   f"(its jobs, in order: {', '.join(known)})", file=sys.stderr)
             return 2
         steps = [s for s in PIPELINE if s.job_name in wanted]  # the pipeline's order, not the argument's
+    if not __import__("os").environ.get("DAGSTER_HOME", "").strip():
+        print("error: DAGSTER_HOME is not set: `make run` sets it (.dagster_home in the checkout), or export "
+              "DAGSTER_HOME=<a directory with a dagster.yaml, e.g. $PWD/.dagster_home after `make run`>",
+              file=sys.stderr)
+        return 2
     instance = dg.DagsterInstance.get()
     # Runs of an earlier `make run` that was killed stay STARTED and would block the UI's queue.
     for run_id in fail_orphaned_runs(instance):
@@ -312,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
 
     db = sub.add_parser("db", help="warehouse schema migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
-    db.add_argument("revision", nargs="?", default="head")
+    db.add_argument("revision", nargs="?", default=None,
+                    help="upgrade: the target (default head); downgrade: required, the revision to go back to")
     db.set_defaults(func=_cmd_db)
 
     st = sub.add_parser("settings", help="show or document the settings")

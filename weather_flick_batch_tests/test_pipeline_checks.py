@@ -144,3 +144,28 @@ def test_run_only_runs_the_named_jobs_and_refuses_unknown_ones(embedded_copy, ca
     out = capsys.readouterr().out
     assert "\n  regions: 17 rows" in out and "\n  platform/health" in out
     assert "destinations/catalogue" not in out and "weather/short_range_forecast" not in out
+
+
+def test_the_cli_answers_the_usual_mistakes_in_one_line(monkeypatch, capsys, tmp_path):
+    from weather_flick_batch import settings
+    from weather_flick_batch.cli import main
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DAGSTER_HOME is not set" in err
+
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert main(["db", "downgrade"]) == 2  # no silent "downgrade to head"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs the revision" in err and "now at" in err
+    assert main(["db", "current"]) == 0 and "up to date" in capsys.readouterr().out
+
+    monkeypatch.delenv("WEATHER_FLICK_HOME")  # what is in effect when nothing is set
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "instance"))
+    assert main(["settings"]) == 0
+    out = capsys.readouterr().out
+    assert f"WEATHER_FLICK_HOME={tmp_path / 'instance'}  (in effect)" in out
+    assert f"WEATHER_FLICK_WAREHOUSE_URL={settings.warehouse_url()}  (in effect)" in out
+    assert "=None" not in out
