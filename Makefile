@@ -19,8 +19,11 @@ help:
 	@echo "make worker - a dagster-celery worker on the instance in DAGSTER_HOME (docs/topology.md)"
 
 $(STAMP): setup.py pyproject.toml constraints.txt
+	@echo "==> creating the virtual environment in $(VENV)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "==> installing Dagster and the platform's pinned dependencies (constraints.txt): about 2-3 minutes the first time"
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	@echo "==> installed: $$($(PY) -m pip list --disable-pip-version-check 2>/dev/null | tail -n +3 | wc -l) packages"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,7 +33,9 @@ $(LOCAL_HOME)/dagster.yaml: deploy/local/dagster.yaml
 	cp $< $@
 
 run: install $(LOCAL_HOME)/dagster.yaml
+	@echo "==> warehouse schema (SQLite in $(LOCAL_HOME) unless WEATHER_FLICK_WAREHOUSE_URL says otherwise)"
 	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch db upgrade
+	@echo "==> the whole pipeline on the offline sample sources (about a minute; one line per run)"
 	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch run
 
 dev: install $(LOCAL_HOME)/dagster.yaml

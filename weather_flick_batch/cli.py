@@ -84,7 +84,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Runs of an earlier `make run` that was killed stay STARTED and would block the UI's queue.
     for run_id in fail_orphaned_runs(instance):
         print(f"run {run_id[:8]} of an earlier process was left STARTED (its worker is gone): marked failed")
-    result = run_pipeline(defs, instance, steps=steps)
+    result = run_pipeline(defs, instance, steps=steps, progress=lambda line: print(line, flush=True))
     where = (
         f"Warehouse: {settings.warehouse_url()}\n"
         f"Dagster instance: {instance.root_directory}\n"

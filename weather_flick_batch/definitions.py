@@ -5,9 +5,17 @@ defined once, here, from settings. Import is kept light (no network, no database
 so the location loads fast.
 """
 
+import warnings
+
 import dagster as dg
 
 from weather_flick_batch import settings
+
+# Dagster 1.13 re-creates every sensor with an `owners` argument when it attaches resources to jobs
+# (SensorDefinition.with_updated_jobs), warning on every load though no sensor of ours sets owners:
+# a warning each `make run` and `make dev` user would have to learn to ignore.
+warnings.filterwarnings("ignore", message=r"Parameter `owners` of initializer `SensorDefinition.__init__`",
+                        category=dg.BetaWarning)
 
 # Every process that loads the code location (webserver, daemon, code server, Celery worker) reads
 # the same .env first, before any setting is read (WEATHER_FLICK_ENV_FILE, docs/migration.md).

@@ -6,6 +6,7 @@ current; the steps run in dependency order, so every run reads what the previous
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,6 +119,7 @@ class PipelineResult:
     checks: list[CheckOutcome] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # job -> why it does not apply here
+    seconds: float = 0.0
 
     @property
     def failed_error_checks(self) -> list[CheckOutcome]:
@@ -157,28 +159,45 @@ def run_pipeline(
     now: datetime | None = None,
     steps: Sequence[PipelineStep] | None = None,
     log_level: str = "INFO",
+    progress: Callable[[str], None] | None = None,
 ) -> PipelineResult:
-    """Materialize every step of the pipeline with the in-process executor; stops at the first failure."""
+    """Materialize every step of the pipeline with the in-process executor; stops at the first failure.
+
+    ``progress`` receives one line per finished run (job, partition, seconds, assets and rows) and the
+    total at the end, so a long run is never silent.
+    """
     now = now or now_kst()
     outcome = PipelineResult(success=True)
     skipped: dict[str, str | None] = {}
-    for step, partition_key in [(s, k) for s in (steps or PIPELINE) for k in s.keys(now)]:
+    runs = [(s, k) for s in (steps or PIPELINE) for k in s.keys(now)]
+    say = progress or (lambda _line: None)
+    say(f"Running {len(runs)} run(s) of {len({s.job_name for s, _ in runs})} job(s), in dependency order:")
+    started_all = time.perf_counter()
+    for number, (step, partition_key) in enumerate(runs, start=1):
         if step.job_name not in skipped:
             skipped[step.job_name] = step.skip_reason()
         if skipped[step.job_name]:
             outcome.skipped[step.job_name] = skipped[step.job_name]
+            say(f"  [{number}/{len(runs)}] {step.job_name}: skipped ({skipped[step.job_name]})")
             continue
         job = defs.resolve_job_def(step.job_name)
+        started = time.perf_counter()
         result = job.execute_in_process(
             instance=instance,
             partition_key=partition_key,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
-        for event in result.get_asset_materialization_events():
+        run_rows = 0
+        events = result.get_asset_materialization_events()
+        for event in events:
             mat = event.event_specific_data.materialization
             key = mat.asset_key.to_user_string() + (f"[{mat.partition}]" if mat.partition else "")
             outcome.materializations[key] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+            run_rows += int(outcome.materializations[key].get("dagster/row_count") or 0)
+        say(f"  [{number}/{len(runs)}] {step.job_name}{f' [{partition_key}]' if partition_key else ''}: "
+            f"{'ok' if result.success else 'FAILED'} in {time.perf_counter() - started:.1f} s, "
+            f"{len(events)} asset(s), {run_rows:,} rows")
         # A check evaluated in several runs (e.g. freshness, once per partition) reports its latest state.
         for check in _check_outcomes(result):
             outcome.checks = [c for c in outcome.checks if (c.asset, c.check) != (check.asset, check.check)]
@@ -192,12 +211,17 @@ def run_pipeline(
                         err = err.cause
                     outcome.failures.append(f"{event.step_key}: {err.message.strip().splitlines()[0]}")
             break
+    outcome.seconds = time.perf_counter() - started_all
+    say(f"Done in {outcome.seconds:.0f} s.")
     return outcome
 
 
 def summary(result: PipelineResult, where: str) -> str:
     lines = ["", "WeatherFlick Batch pipeline: " + ("SUCCESS" if result.success else "FAILED"), ""]
-    lines.append(f"Materialized {len(result.materializations)} asset(s):")
+    assets = {key.split("[", 1)[0] for key in result.materializations}
+    partitions = sum(1 for key in result.materializations if "[" in key)
+    lines.append(f"Materialized {len(assets)} asset(s) ({len(result.materializations)} materializations, "
+                 f"{partitions} of them partitions) in {result.seconds:.0f} s:")
     for key, meta in result.materializations.items():
         rows = meta.get("dagster/row_count")
         lines.append(f"  {key}" + (f": {rows} rows" if rows is not None else ""))

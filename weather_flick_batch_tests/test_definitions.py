@@ -84,3 +84,22 @@ def test_loading_the_location_stays_light():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"imported at load: {done.stdout.strip()}"
+
+
+def test_composite_keys_are_table_constraints_and_previews_read_well():
+    import pandas as pd
+
+    from weather_flick_batch.warehouse import schema
+    from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+
+    scores = column_schema(schema.destination_weather_scores)
+    assert not any(c.constraints.unique for c in scores.columns)  # (content_id, forecast_date) is the key
+    assert scores.constraints.other == ["primary key (content_id, forecast_date)"]
+    points = column_schema(schema.forecast_points)
+    assert [c.name for c in points.columns if c.constraints.unique] == ["point_id"]
+    assert "unique (nx, ny)" in points.constraints.other
+
+    preview = markdown_preview(pd.DataFrame({"region_code": [6, 99], "score": [71.56454741379312, 80.0],
+                                             "note": [None, "x"]}))
+    assert preview.splitlines()[0] == "| region_code | province | score | note |"
+    assert "| 6 | 부산광역시 | 71.56 |  |" in preview and "| 99 |  | 80 | x |" in preview

@@ -1,5 +1,7 @@
 """CI's asset-check gate: the whole graph on embedded defaults, every check, no ERROR failures."""
 
+import re
+
 import dagster as dg
 
 from weather_flick_batch.definitions import build_definitions
@@ -144,6 +146,10 @@ def test_run_only_runs_the_named_jobs_and_refuses_unknown_ones(embedded_copy, ca
     out = capsys.readouterr().out
     assert "\n  regions: 17 rows" in out and "\n  platform/health" in out
     assert "destinations/catalogue" not in out and "weather/short_range_forecast" not in out
+    # One line per finished run while it goes, then the total; assets and partitions counted apart.
+    assert re.search(r"\[1/2\] refresh_reference: ok in \d+\.\d s, 3 asset\(s\), [\d,]+ rows", out)
+    assert re.search(r"\[2/2\] health_job: ok in", out) and re.search(r"Done in \d+ s\.", out)
+    assert re.search(r"Materialized 4 asset\(s\) \(4 materializations, 0 of them partitions\) in \d+ s", out)
 
 
 def test_the_cli_answers_the_usual_mistakes_in_one_line(monkeypatch, capsys, tmp_path):
