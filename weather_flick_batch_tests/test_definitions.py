@@ -103,3 +103,27 @@ def test_composite_keys_are_table_constraints_and_previews_read_well():
                                              "note": [None, "x"]}))
     assert preview.splitlines()[0] == "| region_code | province | score | note |"
     assert "| 6 | 부산광역시 | 71.56 |  |" in preview and "| 99 |  | 80 | x |" in preview
+
+
+SERVICE_FACING = ("destination_weather_scores", "regional_recommendations", "weather_daily_outlook", "weather_next_hours",
+                  "air_dust_grades", "weather_warnings", "trip_forecasts", "destinations",
+                  "analytics_region_weather", "analytics_score_distribution", "analytics_festival_weather",
+                  "analytics_forecast_verification")
+
+
+def test_every_column_a_reader_sees_is_described_in_the_ui():
+    from weather_flick_batch.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    seen = {}
+    for key in graph.get_all_asset_keys():
+        metadata = graph.get(key).metadata or {}
+        if metadata.get("dagster/table_name") in SERVICE_FACING:
+            schema = metadata["dagster/column_schema"]
+            schema = getattr(schema, "schema", schema)
+            seen[metadata["dagster/table_name"]] = [c.name for c in schema.columns if not c.description]
+    assert set(seen) == set(SERVICE_FACING)
+    assert {table: missing for table, missing in seen.items() if missing} == {}
+    from weather_flick_batch.warehouse import schema  # written by weather/warnings beside weather_warnings
+
+    assert [c.name for c in schema.weather_warning_areas.columns if not c.comment] == []

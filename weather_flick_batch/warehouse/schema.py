@@ -610,6 +610,94 @@ trip_notices = sa.Table(
 sa.Index("ix_trip_notices_plan", trip_notices.c.plan_id, trip_notices.c.notified_at)
 
 
+# --- column descriptions shared by many tables ------------------------------------------------------
+# Every column of a table the service or an analyst reads says what it holds (the UI shows these).
+# Words that mean the same in every table are written once here; a column's own comment wins.
+_COMMON_COMMENTS = {
+    "content_id": "TourAPI contentid of the destination",
+    "content_type_id": "TourAPI content type: 12 tourist spot, 14 culture, 15 festival, 25 course, 28 leisure, "
+                       "32 lodging, 38 shopping, 39 food",
+    "region_code": "province: TourAPI area code (1 서울 … 39 제주)",
+    "sigungu_code": "district: TourAPI sigungu code within the province",
+    "forecast_date": "the day (KST) the row is for",
+    "lead_days": "days from today (KST) to forecast_date: 0 today … 9",
+    "point_id": "KMA forecast point 'nx_ny' (5 km grid cell) whose forecast is used",
+    "title": "the destination's name as TourAPI gives it",
+    "grade": "the score's band: ideal, excellent, very good, good, acceptable, marginal, unacceptable",
+    "score": "0-100 weather suitability (docs/scoring.md)",
+    "reasons": "JSON list of the reasons behind the score, e.g. [\"rain 70 %\"]",
+    "simulated": "true when computed from the offline sample sources",
+    "as_of": "when the row was computed",
+    "loaded_at": "when the row was written",
+    "updated_at": "when the row was last written",
+    "computed_at": "when the row was computed",
+    "tmax_c": "daily maximum temperature, °C",
+    "tmin_c": "daily minimum temperature, °C",
+    "rh_mean_pct": "mean relative humidity, %",
+    "cloud_pct": "cloud cover, % (daytime mean)",
+    "pop_max_pct": "highest rain probability of the day, %",
+    "pop_pct": "highest rain probability of the day, %",
+    "precip_mm": "rain amount of the day, mm",
+    "wind_max_ms": "strongest wind of the day, m/s",
+    "wind_ms": "strongest wind of the day, m/s",
+    "latitude": "WGS84 latitude",
+    "longitude": "WGS84 longitude",
+    "nx": "KMA grid x (5 km Lambert grid)",
+    "ny": "KMA grid y (5 km Lambert grid)",
+    "user_id": "the back end's users.user_id",
+    "kind": "warning kind: 호우, 대설, 한파, 폭염, 강풍, 태풍, 풍랑, 폭풍해일, 건조, 황사 …",
+    "level": "주의보 (advisory) or 경보 (warning)",
+    "issued_at": "when KMA issued the warning (tmFc)",
+    "name_ko": "the district's Korean name",
+}
+_TABLE_COMMENTS = {
+    "destination_weather_scores": {
+        "tc_rating": "thermal comfort facet rating, 0-10 (HCI)", "a_rating": "aesthetic (cloud) facet rating, 0-10",
+        "p_rating": "precipitation facet rating, 0-10", "w_rating": "wind facet rating, 0-10"},
+    "regional_recommendations": {"rank": "1 = the best-scoring destination of the list",
+                                 "region_code": "province: TourAPI area code; with sigungu_code 0 the province list"},
+    "analytics_region_weather": {
+        "points": "forecast points averaged", "tmax_mean_c": "mean daily maximum, °C",
+        "tmax_max_c": "highest daily maximum, °C", "tmin_mean_c": "mean daily minimum, °C",
+        "tmin_min_c": "lowest daily minimum, °C", "pop_mean_pct": "mean rain probability, %",
+        "precip_mean_mm": "mean rain amount, mm", "wind_max_ms": "strongest wind, m/s",
+        "cloud_mean_pct": "mean cloud cover, %"},
+    "analytics_score_distribution": {
+        "destinations": "destinations scored", "mean_score": "mean score", "p10_score": "10th percentile score",
+        "median_score": "median score", "p90_score": "90th percentile score",
+        "share_good_or_better": "share of scores graded good or better (0-1)",
+        "is_best_day": "true on the province's best day of the horizon"},
+    "analytics_festival_weather": {"poor_weather": "true when the festival day's score is marginal or worse",
+                                   "forecast_date": "a day of the festival within the horizon"},
+    "analytics_forecast_verification": {
+        "lead_day": "days between the forecast's issuance and the hour observed",
+        "pairs": "forecast-observation pairs compared", "temp_mae_c": "mean absolute temperature error, °C",
+        "rain_accuracy": "share of hours where rain/no rain was forecast right (0-1)",
+        "observed_rain_hours": "hours with observed rain"},
+    "weather_daily_outlook": {"complete": "true when the day had every hour (short range) or both halves (mid range)"},
+    "weather_warnings": {"is_sea": "true for a sea zone (풍랑, 폭풍해일 …)", "start_time": "when the warning takes effect"},
+    "destinations": {
+        "addr1": "address", "addr2": "address, detail", "zipcode": "postal code", "tel": "telephone",
+        "cat1": "TourAPI category, level 1", "cat2": "TourAPI category, level 2", "cat3": "TourAPI category, level 3",
+        "image_url": "TourAPI firstimage", "thumbnail_url": "TourAPI firstimage2",
+        "created_time": "TourAPI createdtime", "modified_time": "TourAPI modifiedtime",
+        "event_start_date": "festival start (festivals only)", "event_end_date": "festival end (festivals only)",
+        "is_active": "false once withdrawn from TourAPI's listing", "withdrawn_at": "when it left the listing",
+        "first_seen_at": "first sync that saw it", "last_synced_at": "last sync that saw it"},
+    "forecast_points": {"destination_count": "active destinations in the cell",
+                        "mid_land_reg_id": "KMA medium-range land region (getMidLandFcst regId)",
+                        "mid_ta_reg_id": "KMA medium-range temperature city (getMidTa regId)"},
+}
+_DESCRIBED_TABLES = ("destination_weather_scores", "regional_recommendations", "analytics_region_weather",
+                     "analytics_score_distribution", "analytics_festival_weather", "analytics_forecast_verification",
+                     "weather_daily_outlook", "weather_next_hours", "air_dust_grades", "weather_warnings",
+                     "weather_warning_areas", "trip_forecasts", "destinations", "forecast_points", "districts")
+for _name in _DESCRIBED_TABLES:
+    for _column in metadata.tables[_name].columns:
+        if not _column.comment:
+            _column.comment = _TABLE_COMMENTS.get(_name, {}).get(_column.name) or _COMMON_COMMENTS.get(_column.name)
+
+
 # --- the back end's tables (service contract) ----------------------------------------------------
 from weather_flick_batch.warehouse import service_tables as _service  # noqa: E402
 
