@@ -690,3 +690,20 @@ def test_embedded_mode_logs_once_per_window_and_recovers(caplog: pytest.LogCaptu
     # (or ``secrets``), which is why production passes the API clients' keys in.
     with_redact = log_only_dispatcher(logger, redact=lambda t: t.replace(KMA_KEY, "***"))
     assert leaked(with_redact.dispatch(secret_laden_alert(key="k2")).text) == []
+
+
+def test_slack_goes_through_dagster_slacks_resource(monkeypatch):
+    import dagster_slack
+
+    from weather_flick_batch.health.alerts import SlackChannel
+
+    made = []
+    real = dagster_slack.SlackResource.get_client
+
+    def counted(self):
+        made.append(self.token)
+        return real(self)
+
+    monkeypatch.setattr(dagster_slack.SlackResource, "get_client", counted)
+    channel = SlackChannel("xoxb-secret", "#alerts", base_url="http://127.0.0.1:9/api")
+    assert made == ["xoxb-secret"] and channel._client.base_url == "http://127.0.0.1:9/api/"

@@ -254,7 +254,7 @@ SLACK_COLOURS: dict[str, str] = {
 
 
 class SlackChannel:
-    """Slack ``chat.postMessage`` through ``slack_sdk.WebClient``, one coloured attachment per alert.
+    """Slack ``chat.postMessage`` through dagster-slack's ``SlackResource`` client, one coloured attachment per alert.
 
     ``base_url`` is configurable for Slack-compatible servers and tests (default the Slack Web API).
     """
@@ -267,7 +267,9 @@ class SlackChannel:
         *,
         timeout_s: float = 10.0,
     ) -> None:
-        from slack_sdk import WebClient  # local: only production configurations pay for the import
+        # Through dagster-slack's resource (the design's Slack integration; it holds the token and
+        # builds the slack_sdk client), local: only production configurations pay for the import.
+        from dagster_slack import SlackResource
 
         if not token:
             raise ValueError("SlackChannel needs a bot token")
@@ -276,8 +278,11 @@ class SlackChannel:
         self._token = token
         self.channel = channel
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        # slack_sdk joins base_url and the method name, so the trailing slash matters.
-        self._client = WebClient(token=token, base_url=self.base_url, timeout=int(max(1, timeout_s)))
+        self._client = SlackResource(token=token).get_client()
+        # slack_sdk joins base_url and the method name, so the trailing slash matters; SlackResource has no
+        # setting for either (Slack-compatible servers and the tests' local Slack need the URL).
+        self._client.base_url = self.base_url
+        self._client.timeout = int(max(1, timeout_s))
 
     @property
     def secrets(self) -> tuple[str, ...]:
