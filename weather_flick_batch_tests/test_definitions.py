@@ -127,3 +127,35 @@ def test_every_column_a_reader_sees_is_described_in_the_ui():
     from weather_flick_batch.warehouse import schema  # written by weather/warnings beside weather_warnings
 
     assert [c.name for c in schema.weather_warning_areas.columns if not c.comment] == []
+
+
+# The Dagster layer: modules named for what they give Dagster, and the platform's own wiring. Every
+# other module (the domain logic: clients, parsing, scoring, warehouse, ...) must not import Dagster.
+DAGSTER_LAYER_NAMES = {"assets", "definitions", "jobs", "partitions", "resources", "sensors", "ops", "checks"}
+PLATFORM_MODULES = {"weather_flick_batch.execution", "weather_flick_batch.pipeline", "weather_flick_batch.policies",
+                    "weather_flick_batch.run_monitoring", "weather_flick_batch.schedules_policy",
+                    "weather_flick_batch.watchdog", "weather_flick_batch.resources"}
+
+
+def test_domain_logic_imports_no_dagster():
+    import pkgutil
+    import subprocess
+    import sys
+
+    import weather_flick_batch
+
+    modules = [m.name for m in pkgutil.walk_packages(weather_flick_batch.__path__, "weather_flick_batch.")
+               if ".migrations" not in m.name]
+    pure = [m for m in modules if m.rsplit(".", 1)[-1] not in DAGSTER_LAYER_NAMES
+            and not any(m == p or m.startswith(p + ".") for p in PLATFORM_MODULES)]
+    assert {"weather_flick_batch.core.apiclient", "weather_flick_batch.warehouse.warehouse",
+            "weather_flick_batch.weather.parsing", "weather_flick_batch.recommendations.scoring",
+            "weather_flick_batch.air_quality.parsing", "weather_flick_batch.weather_warnings.parsing"} <= set(pure)
+    # All of them in one interpreter: if Dagster is not loaded after importing every one, none pulls it in.
+    code = ("import importlib, sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    importlib.import_module(name)\n"
+            "    if 'dagster' in sys.modules:\n"
+            "        print(name); break\n")
+    culprit = subprocess.run([sys.executable, "-c", code, *pure], capture_output=True, text=True, check=True)
+    assert culprit.stdout.strip() == "", f"{culprit.stdout.strip()} imports Dagster (directly or through an import)"
