@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCAL_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run dev test bench db-upgrade snapshot env-example clean help
+.PHONY: install run dev test bench db-upgrade snapshot env-example settings-docs clean help
 
 help:
 	@echo "make run    - set up and materialize the whole graph once on embedded defaults"
@@ -17,6 +17,7 @@ help:
 	@echo "make db-upgrade - upgrade the warehouse schema (WEATHER_FLICK_WAREHOUSE_URL)"
 	@echo "make instance-migrate - create/upgrade the Dagster instance schema in DAGSTER_HOME, before any Dagster process"
 	@echo "make worker - a dagster-celery worker on the instance in DAGSTER_HOME (docs/topology.md)"
+	@echo "make env-example, make settings-docs - regenerate .env.example and docs/settings.md from the settings"
 
 $(STAMP): setup.py pyproject.toml constraints.txt
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -79,6 +80,9 @@ snapshot: install
 
 env-example: install
 	$(BIN)/weather-flick-batch settings --env-example > .env.example
+
+settings-docs: install
+	$(BIN)/weather-flick-batch settings --doc > docs/settings.md
 
 clean:
 	rm -rf $(VENV) $(LOCAL_HOME) .pytest_cache

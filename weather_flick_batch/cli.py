@@ -42,6 +42,8 @@ def _cmd_settings(args: argparse.Namespace) -> int:
         sys.stdout.write(settings.env_example())
     elif args.markdown:
         sys.stdout.write(settings.markdown_table())
+    elif args.doc:
+        sys.stdout.write(settings.settings_document())
     else:
         settings.validate_all()
         # What is in effect, not only what is set: the defaults computed at run time are shown too.
@@ -334,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
 
     st = sub.add_parser("settings", help="show or document the settings")
     st.add_argument("--env-example", action="store_true", help="print .env.example")
-    st.add_argument("--markdown", action="store_true", help="print the README settings table")
+    st.add_argument("--markdown", action="store_true", help="print the settings as one markdown table")
+    st.add_argument("--doc", action="store_true", help="print docs/settings.md (every setting by group)")
     st.set_defaults(func=_cmd_settings)
 
     run = sub.add_parser("run", help="materialize the whole graph once on the current instance")
