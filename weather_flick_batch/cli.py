@@ -63,7 +63,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from weather_flick_batch import settings
-    from weather_flick_batch.definitions import defs
+    from weather_flick_batch.definitions import build_definitions
     from weather_flick_batch.pipeline import PIPELINE, run_pipeline, summary
     from weather_flick_batch.run_monitoring import fail_orphaned_runs
 
@@ -86,7 +86,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Runs of an earlier `make run` that was killed stay STARTED and would block the UI's queue.
     for run_id in fail_orphaned_runs(instance):
         print(f"run {run_id[:8]} of an earlier process was left STARTED (its worker is gone): marked failed")
-    result = run_pipeline(defs, instance, steps=steps, progress=lambda line: print(line, flush=True))
+    # Built here, from the settings in effect now (not whenever the module was first imported).
+    result = run_pipeline(build_definitions(), instance, steps=steps, progress=lambda line: print(line, flush=True), with_origin=True)
     where = (
         f"Warehouse: {settings.warehouse_url()}\n"
         f"Dagster instance: {instance.root_directory}\n"

@@ -175,3 +175,31 @@ def test_the_cli_answers_the_usual_mistakes_in_one_line(monkeypatch, capsys, tmp
     assert f"WEATHER_FLICK_HOME={tmp_path / 'instance'}  (in effect)" in out
     assert f"WEATHER_FLICK_WAREHOUSE_URL={settings.warehouse_url()}  (in effect)" in out
     assert "=None" not in out
+
+
+def test_runs_of_make_run_are_listed_on_their_jobs_page(embedded_copy, capsys):
+    """`weather-flick-batch run` records each run with the code location's origin, as the UI does: the
+    job's page (GraphQL pipelineOrError.runs, which filters by repository) lists it."""
+    from pathlib import Path
+
+    from dagster._core.workspace.context import WorkspaceProcessContext
+    from dagster._core.workspace.load_target import WorkspaceFileTarget
+    from dagster_graphql.test.utils import execute_dagster_graphql
+
+    from weather_flick_batch.cli import main
+
+    assert main(["run", "--only", "refresh_reference"]) == 0
+    capsys.readouterr()
+    query = """query Runs($selector: PipelineSelector!) {
+      pipelineOrError(params: $selector) { __typename ... on Pipeline { runs { runId status } } } }"""
+    selector = {"repositoryLocationName": "weather_flick_batch", "repositoryName": "__repository__",
+                "pipelineName": "refresh_reference"}
+    workspace = str(Path(__file__).resolve().parent.parent / "workspace.yaml")
+    with dg.DagsterInstance.get() as instance, \
+            WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[workspace])) as context:
+        result = execute_dagster_graphql(context.create_request_context(), query, {"selector": selector})
+        runs = result.data["pipelineOrError"]["runs"]
+        latest = instance.get_runs(limit=1)[0]
+    assert latest.job_name == "refresh_reference" and latest.remote_job_origin is not None
+    assert latest.run_id in {r["runId"] for r in runs}
+    assert {r["status"] for r in runs} == {"SUCCESS"}
