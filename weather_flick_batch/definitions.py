@@ -22,6 +22,7 @@ warnings.filterwarnings("ignore", message=r"Parameter `owners` of initializer `S
 settings.load_env_file()
 
 from weather_flick_batch.air_quality.definitions import defs as air_quality_defs  # noqa: E402
+from weather_flick_batch.analytics.definitions import defs as analytics_defs  # noqa: E402
 from weather_flick_batch.destinations import assets as destination_assets  # noqa: E402
 from weather_flick_batch.destinations.definitions import defs as destination_defs  # noqa: E402
 from weather_flick_batch.execution import build_executor  # noqa: E402
@@ -65,8 +66,8 @@ refresh_derived_job = dg.define_asset_job(
     description="Assets derived from the newest forecasts, with their checks.",
 )
 
-DOMAINS = [region_defs, destination_defs, weather_defs, warning_defs, air_quality_defs, recommendation_defs, trip_defs,
-           health_defs, maintenance_defs]
+DOMAINS = [region_defs, destination_defs, weather_defs, warning_defs, air_quality_defs, recommendation_defs,
+           analytics_defs, trip_defs, health_defs, maintenance_defs]
 
 
 def build_definitions() -> dg.Definitions:

@@ -1,19 +1,14 @@
-"""The recommendations and analytics domains' definitions, and the automation that drives them."""
+"""The recommendations domain's definitions, and the automation that drives the derived assets
+(outlook, next hours, fine-dust grades, scores, top lists, trips and analytics)."""
 
 import dagster as dg
 
-from weather_flick_batch.analytics import assets as analytics_assets
 from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.recommendations import assets
 
 OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
 NEXT_HOURS_KEY = dg.AssetKey(["weather", "next_hours"])
 DUST_GRADES_KEY = dg.AssetKey(["air_quality", "dust_grades"])
-
-refresh_analytics_job = dg.define_asset_job(
-    "refresh_analytics", selection=dg.AssetSelection.groups("analytics"), tags=LANE_TAGS["analytics"],
-    description="Every daily analytics table, with its checks.",
-)
 
 # Runs by default (local too): recommendations follow every new forecast without a click, and the
 # analytics follow their daily cron. Run tags put these runs in the analytics lane.
@@ -29,7 +24,6 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*dg.load_assets_from_modules([assets]), *dg.load_assets_from_modules([analytics_assets])],
-    jobs=[refresh_analytics_job],
+    assets=dg.load_assets_from_modules([assets]),
     sensors=[automation_sensor],
 )
