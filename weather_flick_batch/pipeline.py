@@ -6,6 +6,7 @@ current; the steps run in dependency order, so every run reads what the previous
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -223,43 +224,45 @@ LOCATION_NAME = "weather_flick_batch"
 DEFINITIONS_MODULE = "weather_flick_batch.definitions"
 
 
+@functools.cache
+def _workspace_origins():
+    """The repository as workspace.yaml loads it: where its jobs can be reloaded from (for
+    re-execution from the UI) and the repository origin runs are recorded with. Built once per process."""
+    import sys
+    from pathlib import Path
+
+    # Dagster has no public API for "in process, but with the workspace's origin" (issue #17).
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    root = str(Path(__file__).resolve().parent.parent)  # workspace.yaml's working_directory
+    reconstructable = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs", working_directory=root)
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(
+        loadable_target_origin=LoadableTargetOrigin(executable_path=sys.executable, module_name=DEFINITIONS_MODULE,
+                                                    attribute="defs", working_directory=root),
+        location_name=LOCATION_NAME)
+    return reconstructable, RemoteRepositoryOrigin(code_location_origin=location, repository_name="__repository__")
+
+
 def _execute_with_origin(job: dg.JobDefinition, instance: dg.DagsterInstance, partition_key: str | None,
                          run_config: dict):
     """Run ``job`` in this process like ``execute_in_process``, but recorded with the code location's
     origin (repository ``__repository__`` of location ``weather_flick_batch``, loaded from this
     module as workspace.yaml loads it), as a run launched from the UI would be: the job's page
     lists it and its run page re-executes it without a warning."""
-    import sys
-    from pathlib import Path
-
-    # Dagster has no public API for "in process, but with the workspace's origin" (issue #17).
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
-    from dagster._core.execution.api import execute_run
-    from dagster._core.remote_origin import (
-        ManagedGrpcPythonEnvCodeLocationOrigin,
-        RemoteJobOrigin,
-        RemoteRepositoryOrigin,
-    )
-    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-
     from dagster._core.definitions.job_base import InMemoryJob
+    from dagster._core.execution.api import execute_run
+    from dagster._core.remote_origin import RemoteJobOrigin
 
-    root = str(Path(__file__).resolve().parent.parent)  # workspace.yaml's working_directory
-    # The origin says where the job can be loaded from (for re-execution from the UI); this run executes
-    # the given definition (its resources were built from this process's settings).
-    recon_job = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs", working_directory=root) \
-        .get_reconstructable_job(job.name)
-    location = ManagedGrpcPythonEnvCodeLocationOrigin(
-        loadable_target_origin=LoadableTargetOrigin(executable_path=sys.executable, module_name=DEFINITIONS_MODULE,
-                                                    attribute="defs", working_directory=root),
-        location_name=LOCATION_NAME)
-    origin = RemoteJobOrigin(repository_origin=RemoteRepositoryOrigin(code_location_origin=location,
-                                                                      repository_name="__repository__"),
-                             job_name=job.name)
+    reconstructable, repository_origin = _workspace_origins()
     tags = {**job.tags, **({"dagster/partition": partition_key} if partition_key else {})}
-    run = instance.create_run_for_job(job, run_config=run_config, tags=tags, remote_job_origin=origin,
-                                      job_code_origin=recon_job.get_python_origin())
-    # In this process whatever WEATHER_FLICK_EXECUTOR says, as execute_in_process would.
+    run = instance.create_run_for_job(
+        job, run_config=run_config, tags=tags,
+        remote_job_origin=RemoteJobOrigin(repository_origin=repository_origin, job_name=job.name),
+        job_code_origin=reconstructable.get_reconstructable_job(job.name).get_python_origin())
+    # The run executes the given definition (its resources were built from this process's settings), in
+    # this process whatever WEATHER_FLICK_EXECUTOR says, as execute_in_process would.
     return execute_run(InMemoryJob(job.with_executor_def(dg.in_process_executor)), run, instance)
 
 

@@ -70,7 +70,8 @@ def test_warnings_apply_to_todays_date_even_when_the_outlook_still_calls_yesterd
 
 
 def test_fingerprints_change_with_what_the_hazards_do_not_with_when_they_were_read():
-    from weather_flick_batch.recommendations.hazards import dust_fingerprint, warnings_fingerprint
+    from weather_flick_batch.air_quality.daily import dust_fingerprint
+    from weather_flick_batch.weather_warnings.parsing import warnings_fingerprint
 
     areas = pd.DataFrame([_warning("대설", "경보", 2, "cap"), _warning("건조", "주의보", 1, "none", "none")])
     reread = areas.iloc[::-1].assign(issued_at=pd.Timestamp("2026-12-07 10:00", tz="Asia/Seoul"))

@@ -220,7 +220,7 @@ def dust_grades(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     with publishing(context, audit):
         write = wh.replace_rows(schema.air_dust_grades, frame, run_id=context.run.run_id, audit=audit)
     bad = frame[frame["grade_code"] >= 3]
-    from weather_flick_batch.recommendations.hazards import dust_fingerprint
+    from weather_flick_batch.air_quality.daily import dust_fingerprint
 
     fingerprint = dust_fingerprint(frame)
     return dg.MaterializeResult(

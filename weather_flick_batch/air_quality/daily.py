@@ -16,6 +16,7 @@ province's (``grade_at``).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import numpy as np
@@ -93,3 +94,14 @@ def daily_grades(forecast_rows: pd.DataFrame | None, realtime_by_district: pd.Da
     both["forecast_grade_code"] = pd.array(f.round().astype("Int64"), dtype="Int64")
     both["measured_grade_code"] = pd.array(m.round().astype("Int64"), dtype="Int64")
     return both[DAILY_COLUMNS].sort_values(keys).reset_index(drop=True)
+
+
+def dust_fingerprint(grades: pd.DataFrame) -> str:
+    """What the fine-dust grades do to scores: only 나쁨 and 매우나쁨 lower them, so a flip between 좋음
+    and 보통 (hourly, with the measurements) is not a change that rescores the country."""
+    if grades is None or grades.empty:
+        return hashlib.sha256(b"none").hexdigest()[:16]
+    bad = grades[grades["grade_code"].astype(int) >= 3]
+    rows = sorted(f"{r}|{s}|{d}|{g}" for r, s, d, g in zip(bad["region_code"], bad["sigungu_code"],
+                                                          bad["forecast_date"], bad["grade_code"]))
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]

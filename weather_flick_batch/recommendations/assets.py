@@ -30,28 +30,23 @@ RESCORES_ON_NEW_DATA = follows_new_data_or_changes_in(_HAZARDS)
 
 
 def hazards_in_force(wh, today):
-    """The warnings in force now, per province and district, and the fine-dust grade per place and day."""
+    """The warnings in force now, per province and district, the fine-dust grade per place and day, and
+    their version (the fingerprints their assets publish as data versions), from one read of each table."""
     import pandas as pd
 
+    from weather_flick_batch.air_quality.daily import dust_fingerprint
     from weather_flick_batch.recommendations.hazards import DUST_COLUMNS, WARNING_COLUMNS
+    from weather_flick_batch.weather_warnings.parsing import warnings_fingerprint
 
     areas = wh.read_table(schema.weather_warning_areas)
+    dust = wh.read_table(schema.air_dust_grades)
+    dust = dust[dust["forecast_date"] >= today] if len(dust) else dust
+    version = (warnings_fingerprint(areas), dust_fingerprint(dust))
     warnings = (areas.assign(sigungu_code=areas["sigungu_code"].where(areas["sigungu_code"] != 0))[WARNING_COLUMNS]
                 if len(areas) else pd.DataFrame(columns=WARNING_COLUMNS))
-    dust = wh.read_table(schema.air_dust_grades)
-    dust = (dust[dust["forecast_date"] >= today].assign(
-        sigungu_code=dust["sigungu_code"].where(dust["sigungu_code"] != 0))[DUST_COLUMNS]
-        if len(dust) else pd.DataFrame(columns=DUST_COLUMNS))
-    return warnings, dust
-
-
-def hazards_version(wh, today) -> tuple[str, str]:
-    """The fingerprints of the warnings and fine dust in force (their assets' data versions)."""
-    from weather_flick_batch.recommendations.hazards import dust_fingerprint, warnings_fingerprint
-
-    dust = wh.read_table(schema.air_dust_grades)
-    return (warnings_fingerprint(wh.read_table(schema.weather_warning_areas)),
-            dust_fingerprint(dust[dust["forecast_date"] >= today] if len(dust) else dust))
+    dust = (dust.assign(sigungu_code=dust["sigungu_code"].where(dust["sigungu_code"] != 0))[DUST_COLUMNS]
+            if len(dust) else pd.DataFrame(columns=DUST_COLUMNS))
+    return warnings, dust, version
 
 
 def coastal_places(destinations):
@@ -104,8 +99,7 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     titles = destinations.set_index("content_id")["title"]
     simulated = bool(outlook["simulated"].any()) if len(outlook) else False
     now = now_kst()
-    warnings, dust = hazards_in_force(wh, now.date())
-    read_hazards = hazards_version(wh, now.date())
+    warnings, dust, read_hazards = hazards_in_force(wh, now.date())
     coastal = dict(zip(destinations["content_id"], coastal_places(destinations)))
 
     def batches():
@@ -142,7 +136,7 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
                                   audit=audit)
     # Warnings or fine dust that changed while the country was being scored would otherwise wait for the
     # next change: automation counts this run as having handled them. Score again with what is in force.
-    if hazards_version(wh, now.date()) != read_hazards:
+    if hazards_in_force(wh, now.date())[2] != read_hazards:
         context.log.warning("the warnings or fine dust in force changed during scoring: scoring again")
         raise dg.RetryRequested(max_retries=3, seconds_to_wait=1)
 

@@ -29,7 +29,7 @@ adjusted score, so it always reads what the score says.
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Iterable
 from datetime import date
 
@@ -55,28 +55,6 @@ LEVEL_ADVISORY, LEVEL_WARNING = 1, 2
 WARNING_COLUMNS = ["region_code", "sigungu_code", "scope", "kind", "level", "level_rank", "applies_to",
                    "outdoor_effect"]
 DUST_COLUMNS = ["region_code", "sigungu_code", "forecast_date", "grade_code"]
-
-
-def warnings_fingerprint(areas: pd.DataFrame) -> str:
-    """What the warnings in force do to recommendations and trips, independent of when they were read
-    and of re-issues that change nothing (연장, 정정, a new status bulletin): the data version that
-    decides whether the country is rescored."""
-    columns = ["region_code", "sigungu_code", "scope", "kind", "level_rank", "applies_to", "outdoor_effect"]
-    if areas is None or areas.empty:
-        return hashlib.sha256(b"none").hexdigest()[:16]
-    rows = sorted(map(str, areas[columns].astype(str).itertuples(index=False, name=None)))
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
-
-
-def dust_fingerprint(grades: pd.DataFrame) -> str:
-    """What the fine-dust grades do to scores: only 나쁨 and 매우나쁨 lower them, so a flip between 좋음
-    and 보통 (hourly, with the measurements) is not a change that rescores the country."""
-    if grades is None or grades.empty:
-        return hashlib.sha256(b"none").hexdigest()[:16]
-    bad = grades[grades["grade_code"].astype(int) >= 3]
-    rows = sorted(f"{r}|{s}|{d}|{g}" for r, s, d, g in zip(bad["region_code"], bad["sigungu_code"],
-                                                          bad["forecast_date"], bad["grade_code"]))
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 
 
 def is_outdoor(content_type_id: pd.Series) -> np.ndarray:
@@ -120,8 +98,6 @@ def _append_reasons(reasons: np.ndarray, extra: np.ndarray) -> np.ndarray:
 
 
 def _json(text: str) -> str:
-    import json
-
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -236,8 +212,6 @@ def hazard_examples_table() -> str:
         dust = (pd.DataFrame([{"region_code": 6, "sigungu_code": 16, "forecast_date": day, "grade_code": dust_code}])
                 if dust_code else None)
         row = apply_hazards(scores, warnings, dust).iloc[0]
-        import json
-
         added = ", ".join(f"`{r}`" for r in json.loads(row["reasons"])) or "–"
         lines.append(f"| {case} | {base:.1f} | {', '.join(k + lv for k, lv, *_ in warns) or '–'} | "
                      f"{DUST_GRADES.get(dust_code, '–') if dust_code else '–'} | **{row['score']:.1f}** | {row['grade']} | "

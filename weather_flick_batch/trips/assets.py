@@ -93,7 +93,7 @@ def seed_sample_trips(context: dg.OpExecutionContext, warehouse: WarehouseResour
 def trip_notices(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     import pandas as pd
 
-    from weather_flick_batch.recommendations.hazards import warnings_fingerprint
+    from weather_flick_batch.weather_warnings.parsing import warnings_fingerprint
     from weather_flick_batch.trips import batches, store
 
     wh = warehouse.get()

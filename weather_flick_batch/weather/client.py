@@ -77,46 +77,52 @@ class KmaSource(abc.ABC):
         return self._all_pages(OP_MID_TA, {"regId": reg_id, "tmFc": issuance.kma_tmfc(tm_fc)}, cache_ttl_s)
 
 
+def kma_api_client(
+    *,
+    keys: list[str],
+    base_url: str,
+    key_param: str = "serviceKey",
+    timeout_s: float = 10.0,
+    max_attempts: int = 4,
+    backoff_base_s: float = 0.5,
+    cache: ResponseCache | None = None,
+    archive: RawArchive | None = None,
+    sleep: Callable[[float], None] | None = None,
+    ledger: Any = None,
+    daily_limit: int | None = None,
+    logger: Any = None,
+) -> ApiClient:
+    """The shared ApiClient for a KMA service (forecasts, warnings): the same keys, key setting and limits."""
+    return ApiClient(
+        service=SERVICE,
+        base_url=base_url,
+        keys=keys,
+        key_param=key_param,
+        key_setting_name="WEATHER_FLICK_KMA_API_KEYS",
+        extra_params={"dataType": "JSON"},
+        timeout_s=timeout_s,
+        max_attempts=max_attempts,
+        backoff_base_s=backoff_base_s,
+        cache=cache,
+        archive=archive,
+        ledger=ledger,
+        daily_limit=daily_limit,
+        logger=logger,
+        **({"sleep": sleep} if sleep is not None else {}),
+    )
+
+
 class LiveKmaSource(KmaSource):
-    """The KMA open API over HTTP (data.go.kr or the API Hub), through the shared ApiClient."""
+    """The KMA open API over HTTP (data.go.kr or the API Hub), through the shared ApiClient.
+
+    Keyword arguments are those of :func:`kma_api_client`.
+    """
 
     simulated = False
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        keys: list[str],
-        key_param: str = "serviceKey",
-        timeout_s: float = 10.0,
-        max_attempts: int = 4,
-        backoff_base_s: float = 0.5,
-        cache: ResponseCache | None = None,
-        archive: RawArchive | None = None,
-        sleep: Callable[[float], None] | None = None,
-        ledger: Any = None,
-        daily_limit: int | None = None,
-    ) -> None:
+    def __init__(self, **options: Any) -> None:
         super().__init__()
-        kwargs: dict[str, Any] = {}
-        if sleep is not None:
-            kwargs["sleep"] = sleep
-        self.client = ApiClient(
-            service=SERVICE,
-            base_url=base_url,
-            keys=keys,
-            key_param=key_param,
-            key_setting_name="WEATHER_FLICK_KMA_API_KEYS",
-            extra_params={"dataType": "JSON"},
-            timeout_s=timeout_s,
-            max_attempts=max_attempts,
-            backoff_base_s=backoff_base_s,
-            cache=cache,
-            archive=archive,
-            ledger=ledger,
-            daily_limit=daily_limit,
-            **kwargs,
-        )
+        self.client = kma_api_client(**options)
         self.stats = self.client.stats
 
     def _get(self, operation: str, params: Mapping[str, Any], cache_ttl_s: int | None) -> dict:

@@ -21,14 +21,17 @@ class KmaResource(dg.ConfigurableResource):
     backoff_s: float = 0.5
     daily_limit: int = 10000  # calls per key and operation a day (WEATHER_FLICK_KMA_DAILY_LIMIT)
 
-    def _keys(self) -> list[str]:
+    def _live_options(self, cache, archive, ledger) -> dict:
+        """What every live KMA service's client is built from (weather.client.kma_api_client)."""
         keys = [k for k in (self.api_keys or "").split(",") if k.strip()]
         if not keys:
             raise ApiConfigurationError(
                 "WEATHER_FLICK_KMA_MODE=live but WEATHER_FLICK_KMA_API_KEYS is empty: set at least one KMA key",
                 service="KMA", operation="-",
             )
-        return keys
+        return dict(keys=keys, base_url=self.base_url, key_param=self.key_param, timeout_s=self.timeout_s,
+                    max_attempts=self.max_attempts, backoff_base_s=self.backoff_s, cache=cache, archive=archive,
+                    ledger=ledger, daily_limit=self.daily_limit)
 
     def warning_source(self, cache=None, archive=None, ledger=None):
         """The weather-warnings service (WthrWrnInfoService): same keys, mode and limits as the forecasts."""
@@ -36,18 +39,11 @@ class KmaResource(dg.ConfigurableResource):
 
         if self.mode == "sample":
             return SampleWarningSource()
-        return LiveWarningSource(keys=self._keys(), base_url=self.base_url, key_param=self.key_param,
-                                 timeout_s=self.timeout_s, max_attempts=self.max_attempts,
-                                 backoff_base_s=self.backoff_s, cache=cache, archive=archive, ledger=ledger,
-                                 daily_limit=self.daily_limit)
+        return LiveWarningSource(**self._live_options(cache, archive, ledger))
 
     def source(self, cache=None, archive=None, ledger=None):
         from weather_flick_batch.weather.client import LiveKmaSource, SampleKmaSource
 
         if self.mode == "sample":
             return SampleKmaSource()
-        keys = self._keys()
-        return LiveKmaSource(base_url=self.base_url, keys=keys, key_param=self.key_param,
-                             timeout_s=self.timeout_s, max_attempts=self.max_attempts,
-                             backoff_base_s=self.backoff_s, cache=cache, archive=archive, ledger=ledger,
-                             daily_limit=self.daily_limit)
+        return LiveKmaSource(**self._live_options(cache, archive, ledger))

@@ -2,7 +2,7 @@
 
 Thin Dagster layer over the plain modules beside it (codes, zones, parsing, client). The warnings
 tables are replaced as a whole each refresh, audited before they are published; the data version is
-a fingerprint of what the warnings do (recommendations.hazards.warnings_fingerprint), so scores and
+a fingerprint of what the warnings do (weather_warnings.parsing.warnings_fingerprint), so scores and
 trips are recomputed only when that changes.
 """
 
@@ -107,7 +107,7 @@ def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 )
 def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
              redis: RedisResource, s3: S3StorageResource) -> dg.MaterializeResult:
-    from weather_flick_batch.recommendations.hazards import warnings_fingerprint
+    from weather_flick_batch.weather_warnings.parsing import warnings_fingerprint
     from weather_flick_batch.weather_warnings.client import warnings_in_force
 
     source = kma.warning_source(response_cache(redis), raw_archive(s3), quota_ledger(redis))

@@ -29,15 +29,12 @@ from typing import Any
 import pandas as pd
 
 from weather_flick_batch.core.apiclient import (
-    ApiClient,
     ApiConfigurationError,
     ApiError,
     ApiStats,
     IncompleteListingError,
     MalformedResponseError,
     NoDataError,
-    RawArchive,
-    ResponseCache,
 )
 from weather_flick_batch.core.timeutil import KST, now_kst, require_aware
 from weather_flick_batch.weather_warnings import codes, parsing, sample_source
@@ -55,7 +52,6 @@ __all__ = [
     "OP_EVENTS",
     "OP_STATUS",
     "PAGE_SIZE",
-    "KEY_SETTING",
     "WarningSource",
     "LiveWarningSource",
     "SampleWarningSource",
@@ -69,7 +65,6 @@ SERVICE = "KMA"
 DEFAULT_BASE_URL = "https://apis.data.go.kr/1360000"
 OP_EVENTS = "WthrWrnInfoService/getPwnCd"
 OP_STATUS = "WthrWrnInfoService/getPwnStatus"
-KEY_SETTING = "WEATHER_FLICK_KMA_API_KEYS"
 #: Rows per getPwnCd page: a few days of nationwide events are a few hundred rows.
 PAGE_SIZE = 500
 MAX_PAGES = 50
@@ -174,47 +169,16 @@ class WarningSource(abc.ABC):
 
 
 class LiveWarningSource(WarningSource):
-    """WthrWrnInfoService over HTTP through the shared ApiClient (same settings as the weather source)."""
+    """WthrWrnInfoService over HTTP through the shared ApiClient, built exactly as the weather source's
+    (:func:`weather_flick_batch.weather.client.kma_api_client`: same keys, key setting and limits)."""
 
     simulated = False
 
-    def __init__(
-        self,
-        *,
-        keys: list[str],
-        base_url: str = DEFAULT_BASE_URL,
-        key_param: str = "serviceKey",
-        timeout_s: float = 10.0,
-        max_attempts: int = 4,
-        backoff_base_s: float = 0.5,
-        cache: ResponseCache | None = None,
-        archive: RawArchive | None = None,
-        sleep: Callable[[float], None] | None = None,
-        ledger: Any = None,
-        daily_limit: int | None = None,
-        logger: logging.Logger | None = None,
-    ) -> None:
+    def __init__(self, **options: Any) -> None:
+        from weather_flick_batch.weather.client import kma_api_client
+
         super().__init__()
-        kwargs: dict[str, Any] = {}
-        if sleep is not None:
-            kwargs["sleep"] = sleep
-        self.client = ApiClient(
-            service=SERVICE,
-            base_url=base_url,
-            keys=keys,
-            key_param=key_param,
-            key_setting_name=KEY_SETTING,
-            extra_params={"dataType": "JSON"},
-            timeout_s=timeout_s,
-            max_attempts=max_attempts,
-            backoff_base_s=backoff_base_s,
-            cache=cache,
-            archive=archive,
-            ledger=ledger,
-            daily_limit=daily_limit,
-            logger=logger,
-            **kwargs,
-        )
+        self.client = kma_api_client(**{"base_url": DEFAULT_BASE_URL, **options})
         self.stats = self.client.stats
 
     def _get(self, operation: str, params: Mapping[str, Any], cache_ttl_s: int | None) -> dict:

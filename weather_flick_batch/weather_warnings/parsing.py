@@ -39,6 +39,7 @@ outdoor effect (:mod:`.codes`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
@@ -824,3 +825,14 @@ def summarise_by_district(districts: pd.DataFrame, *, include_pending: bool = Tr
         return out
     return out.sort_values(["region_code", "sigungu_code", "scope"], na_position="last",
                            kind="stable").reset_index(drop=True)
+
+
+def warnings_fingerprint(areas: pd.DataFrame) -> str:
+    """What the warnings in force do to recommendations and trips, independent of when they were read
+    and of re-issues that change nothing (연장, 정정, a new status bulletin): the data version that
+    decides whether the country is rescored."""
+    columns = ["region_code", "sigungu_code", "scope", "kind", "level_rank", "applies_to", "outdoor_effect"]
+    if areas is None or areas.empty:
+        return hashlib.sha256(b"none").hexdigest()[:16]
+    rows = sorted(map(str, areas[columns].astype(str).itertuples(index=False, name=None)))
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
