@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCAL_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run dev test bench db-upgrade snapshot env-example settings-docs clean help
+.PHONY: install run checks dev test bench db-upgrade snapshot env-example settings-docs clean help
 
 help:
 	@echo "make run    - set up and materialize the whole graph once on embedded defaults"
+	@echo "make checks - every asset check against the warehouse as it stands; exit 1 on a failed ERROR check"
 	@echo "make dev    - the Dagster UI on http://127.0.0.1:3000 (embedded local instance)"
 	@echo "make test   - set up, start PostgreSQL/Redis if needed, run the whole suite"
 	@echo "make bench  - run every benchmark and print one table"
@@ -38,6 +39,11 @@ run: install $(LOCAL_HOME)/dagster.yaml
 	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch db upgrade
 	@echo "==> the whole pipeline on the offline sample sources (about a minute; one line per run)"
 	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch run
+
+# After make run (or on any warehouse: WEATHER_FLICK_WAREHOUSE_URL): the publication checks on the
+# published rows, the standalone checks and the health probes; non-zero on a failed ERROR check.
+checks: install $(LOCAL_HOME)/dagster.yaml
+	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/weather-flick-batch checks
 
 dev: install $(LOCAL_HOME)/dagster.yaml
 	DAGSTER_HOME=$(LOCAL_HOME) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

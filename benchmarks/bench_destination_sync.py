@@ -29,7 +29,7 @@ def run() -> list[dict]:
     from weather_flick_batch.destinations.client import live_tour_api
     from weather_flick_batch.destinations.sample_source import TourApiSampleSource, synthetic_catalogue
     from weather_flick_batch.destinations.sync import sync_province
-    from weather_flick_batch_tests.fakes.kto import TourApiFake
+    from weather_flick_batch.testing.fakes.kto import TourApiFake
 
     now = now_kst()
     catalogue = synthetic_catalogue(ITEMS, seed=1)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 def main(destinations: int) -> None:
     from weather_flick_batch.core.timeutil import now_kst
     from weather_flick_batch.destinations.sample_source import TourApiSampleSource, synthetic_catalogue
-    from weather_flick_batch_tests.fakes.kma import kma_server
-    from weather_flick_batch_tests.fakes.kto import TourApiFake
+    from weather_flick_batch.testing.fakes.kma import kma_server
+    from weather_flick_batch.testing.fakes.kto import TourApiFake
 
     today = now_kst().date()
     kto = TourApiFake(today)

@@ -97,6 +97,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.success and not result.failed_gating_checks else 1
 
 
+def _cmd_checks(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from weather_flick_batch.definitions import build_definitions
+    from weather_flick_batch.pipeline import CHECK_STEPS, checks_summary, run_pipeline
+
+    if not __import__("os").environ.get("DAGSTER_HOME", "").strip():
+        print("error: DAGSTER_HOME is not set: `make checks` sets it (.dagster_home in the checkout), or export "
+              "DAGSTER_HOME=<the instance the warehouse was built with, e.g. $PWD/.dagster_home>", file=sys.stderr)
+        return 2
+    instance = dg.DagsterInstance.get()
+    result = run_pipeline(build_definitions(), instance, steps=CHECK_STEPS, with_origin=True, stop_on_failure=False,
+                          progress=lambda line: print(line, flush=True))
+    print(checks_summary(result, verbose=args.verbose))
+    return 0 if result.success and not result.failed_gating_checks else 1
+
+
 def _s3_storage():
     """The S3 settings as the platform's resource; credentials come from boto3's standard chain
     (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment, a profile or an instance role)."""
@@ -114,7 +131,7 @@ def _s3_storage():
 def _list_backups(storage) -> list[tuple[str, str, object, int, bool]]:
     """(name, location, created_at, bytes of dump + manifest, complete) of every stored backup, newest first."""
     from weather_flick_batch.maintenance import backup as bk
-    from weather_flick_batch.maintenance.ops import BACKUP_PREFIX, backup_dir
+    from weather_flick_batch.maintenance.config import BACKUP_PREFIX, backup_dir
 
     entries: list[tuple[str, str, int]] = []  # (file name, location, size)
     if storage.enabled:
@@ -155,7 +172,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
     from weather_flick_batch.core.timeutil import to_kst
     from weather_flick_batch.maintenance import backup as bk
-    from weather_flick_batch.maintenance.ops import BACKUP_PREFIX, backup_dir
+    from weather_flick_batch.maintenance.config import BACKUP_PREFIX, backup_dir
 
     storage = _s3_storage()
     try:
@@ -316,7 +333,7 @@ def _cmd_watchdog(args: argparse.Namespace) -> int:
     for finding in findings:
         print(finding.line())
     if not args.no_alerts:
-        from weather_flick_batch.resources import build_resources
+        from weather_flick_batch.definitions import build_resources
 
         # Through Dagster's resource builder: the channel secrets are EnvVars, resolved only there.
         with dg.build_resources({"alerts": build_resources()["alerts"]}) as resources:
@@ -346,6 +363,12 @@ def main(argv: list[str] | None = None) -> int:
                      help="run only these jobs of the pipeline, in its order (e.g. the ones that publish the "
                           "back end's tables after a cutover)")
     run.set_defaults(func=_cmd_run)
+
+    ck = sub.add_parser("checks", help="run every asset check against the warehouse as it stands (publication "
+                                       "checks on the published rows, standalone checks, health probes); exit 1 "
+                                       "on a failed ERROR check")
+    ck.add_argument("--verbose", action="store_true", help="print every check, not only the failed ones")
+    ck.set_defaults(func=_cmd_checks)
 
     bk = sub.add_parser("backup", help="list warehouse backups, or restore one (see docs/operations.md)")
     bk_sub = bk.add_subparsers(dest="action", required=True)

@@ -1,11 +1,15 @@
 """The code location: every domain's definitions merged, cross-domain jobs, resources, policies.
 
-Each domain folder exposes ``defs`` (assets, checks, jobs, schedules, sensors); resources are
-defined once, here, from settings. Import is kept light (no network, no database, no heavy work)
+Each domain folder exposes ``defs`` (assets, checks, jobs, schedules, sensors) and builds its own
+resources from settings (its resources.py); this module is the one place where domains, resources,
+cross-domain jobs and the global policies are wired together. Import is kept light (no network, no database, no heavy work)
 so the location loads fast.
 """
 
+import os
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 
@@ -29,10 +33,21 @@ from weather_flick_batch.execution import build_executor  # noqa: E402
 from weather_flick_batch.health.definitions import defs as health_defs  # noqa: E402
 from weather_flick_batch.maintenance.definitions import defs as maintenance_defs  # noqa: E402
 from weather_flick_batch.policies import LANE_TAGS, apply_global_policies  # noqa: E402
+from weather_flick_batch.published_checks import (  # noqa: E402
+    build_audit_job,
+    build_standalone_checks_job,
+    publication_checks,
+    standalone_checks,
+)
 from weather_flick_batch.recommendations import assets as recommendation_assets  # noqa: E402
 from weather_flick_batch.recommendations.definitions import defs as recommendation_defs  # noqa: E402
 from weather_flick_batch.regions.definitions import defs as region_defs  # noqa: E402
-from weather_flick_batch.resources import build_resources  # noqa: E402
+from weather_flick_batch.air_quality.resources import build_airkorea_resource  # noqa: E402
+from weather_flick_batch.destinations.resources import build_kto_resource  # noqa: E402
+from weather_flick_batch.health.resources import build_health_resources  # noqa: E402
+from weather_flick_batch.resources import build_platform_resources  # noqa: E402
+from weather_flick_batch.trips.resources import build_trip_delivery_resource  # noqa: E402
+from weather_flick_batch.weather.resources import build_kma_resource  # noqa: E402
 from weather_flick_batch.trips.definitions import defs as trip_defs  # noqa: E402
 from weather_flick_batch.weather import assets as weather_assets  # noqa: E402
 from weather_flick_batch.weather.definitions import defs as weather_defs  # noqa: E402
@@ -70,11 +85,32 @@ DOMAINS = [region_defs, destination_defs, weather_defs, warning_defs, air_qualit
            analytics_defs, trip_defs, health_defs, maintenance_defs]
 
 
+# Every asset check against the warehouse as it stands (make checks; published_checks.py).
+audit_published_data_job = build_audit_job(publication_checks(DOMAINS))
+standalone_asset_checks_job = build_standalone_checks_job(standalone_checks(DOMAINS))
+
+
+def build_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every resource, from settings (embedded defaults unless the environment says otherwise): the
+    platform's shared ones and each domain's, each built by its own module."""
+    env = os.environ if environ is None else environ
+    settings.validate_all(env)  # every bad setting fails the load in one line, before anything is built
+    return {
+        **build_platform_resources(env),
+        "kma": build_kma_resource(env),
+        "kto": build_kto_resource(env),
+        "airkorea": build_airkorea_resource(env),
+        "trip_delivery": build_trip_delivery_resource(env),
+        **build_health_resources(env),  # "health" and "alerts"
+    }
+
+
 def build_definitions() -> dg.Definitions:
     defs = dg.Definitions.merge(
         *DOMAINS,
         dg.Definitions(
-            jobs=[refresh_reference_job, refresh_catalogue_derived_job, refresh_derived_job],
+            jobs=[refresh_reference_job, refresh_catalogue_derived_job, refresh_derived_job,
+                  audit_published_data_job, standalone_asset_checks_job],
             resources=build_resources(),
             # WEATHER_FLICK_EXECUTOR: in_process (default), multiprocess or celery (see docs/topology.md)
             executor=build_executor(),

@@ -135,7 +135,7 @@ _RUNNERS: dict[str, Callable] = {
 def run_checks(names: list[str]) -> list[Finding]:
     import dagster as dg
 
-    from weather_flick_batch.resources import build_resources
+    from weather_flick_batch.definitions import build_resources
 
     wanted = {name: r for name, r in build_resources().items() if name in ("warehouse", "redis", "kma", "kto")}
     findings: list[Finding] = []

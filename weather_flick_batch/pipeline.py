@@ -15,6 +15,7 @@ from datetime import datetime
 import dagster as dg
 
 from weather_flick_batch.core.timeutil import now_kst
+from weather_flick_batch.weather.issuance import MID_RANGE, NOWCAST, ULTRA_SHORT, IssuanceKind
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,9 @@ def _provinces() -> list[str]:
     return list(PROVINCE_PARTITION_KEYS)
 
 
-def _latest(kind: str) -> Callable[[datetime], str]:
+def _latest(kind: IssuanceKind) -> Callable[[datetime], str]:
     def key(now: datetime) -> str:
-        from weather_flick_batch.weather import issuance
-
-        latest = getattr(issuance, f"latest_{kind}_issuance")
-        return getattr(issuance, f"{kind}_partition_key")(latest(now))
+        return kind.partition_key(kind.latest(now))
 
     return key
 
@@ -85,10 +83,10 @@ PIPELINE: list[PipelineStep] = [
     PipelineStep("refresh_reference"),
     PipelineStep("destinations_sync_job", partition_keys=_provinces),
     PipelineStep("refresh_catalogue_derived"),
-    PipelineStep("weather_nowcast_job", _latest("nowcast")),
-    PipelineStep("weather_ultra_short_job", _latest("ultra_short")),
+    PipelineStep("weather_nowcast_job", _latest(NOWCAST)),
+    PipelineStep("weather_ultra_short_job", _latest(ULTRA_SHORT)),
     PipelineStep("weather_short_range_job", partition_keys=_two_newest_short_range),
-    PipelineStep("weather_mid_range_job", _latest("mid_range")),
+    PipelineStep("weather_mid_range_job", _latest(MID_RANGE)),
     PipelineStep("weather_warnings_job"),
     PipelineStep("dust_forecast_job", _latest_dust_forecast),
     PipelineStep("dust_measurements_job"),
@@ -96,6 +94,15 @@ PIPELINE: list[PipelineStep] = [
     PipelineStep("seed_sample_trips_job", skip_reason=_without_backend_tables),
     PipelineStep("trip_notices_job", skip_reason=_without_backend_tables),
     PipelineStep("refresh_analytics"),
+    PipelineStep("health_job"),
+]
+
+
+# Every asset check against the warehouse as it stands (`make checks`, published_checks.py): the
+# publication checks on the published rows, the standalone checks, and the health probes.
+CHECK_STEPS: list[PipelineStep] = [
+    PipelineStep("audit_published_data"),
+    PipelineStep("standalone_asset_checks"),
     PipelineStep("health_job"),
 ]
 
@@ -162,6 +169,7 @@ def run_pipeline(
     log_level: str = "INFO",
     progress: Callable[[str], None] | None = None,
     with_origin: bool = False,
+    stop_on_failure: bool = True,
 ) -> PipelineResult:
     """Materialize every step of the pipeline with the in-process executor; stops at the first failure.
 
@@ -213,7 +221,8 @@ def run_pipeline(
                     while err.cause is not None:  # "Exceeded max_retries" wraps the real error
                         err = err.cause
                     outcome.failures.append(f"{event.step_key}: {err.message.strip().splitlines()[0]}")
-            break
+            if stop_on_failure:
+                break
     outcome.seconds = time.perf_counter() - started_all
     say(f"Done in {outcome.seconds:.0f} s.")
     return outcome
@@ -264,6 +273,22 @@ def _execute_with_origin(job: dg.JobDefinition, instance: dg.DagsterInstance, pa
     # The run executes the given definition (its resources were built from this process's settings), in
     # this process whatever WEATHER_FLICK_EXECUTOR says, as execute_in_process would.
     return execute_run(InMemoryJob(job.with_executor_def(dg.in_process_executor)), run, instance)
+
+
+def checks_summary(result: PipelineResult, verbose: bool = False) -> str:
+    """What `make checks` prints: one line per failed check (every check with ``verbose``), the totals."""
+    lines = [""]
+    for check in sorted(result.checks, key=lambda c: (c.asset, c.check)):
+        if verbose or not check.passed:
+            lines.append(check.line() + (" [host load: not counted in the exit status]"
+                                         if (check.asset, check.check) in HOST_LOAD_CHECKS else ""))
+    failed = result.failed_gating_checks
+    warned = [c for c in result.checks if not c.passed and c not in failed]
+    lines.append(f"Asset checks: {sum(c.passed for c in result.checks)}/{len(result.checks)} passed on "
+                 f"{len({c.asset for c in result.checks})} assets; {len(failed)} ERROR failure(s), "
+                 f"{len(warned)} other failure(s) (warnings, host load).")
+    lines.extend(f"  failure: {f}" for f in result.failures)
+    return "\n".join(lines)
 
 
 def summary(result: PipelineResult, where: str) -> str:

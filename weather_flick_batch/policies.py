@@ -1,8 +1,11 @@
 """Global policies, applied in one place to every asset so no domain can forget them.
 
 - Every asset has an owner and lists the storage it writes to.
-- Every asset that touches a network gets a step retry policy with exponential backoff and jitter
-  (``NETWORK_RETRY``); domains mark such assets with the tag ``weather_flick/network``.
+- Every asset that calls an external API is declared with ``**network_step(api)``: the one place that
+  gives it the tag ``weather_flick/network`` naming the API, the API's pool (how many steps may call it at
+  once, across runs; limits in dagster.yaml) and the step retry policy with exponential backoff and jitter
+  (``NETWORK_RETRY``). test_definitions checks that no asset carries one of the three without the others,
+  and the golden graph snapshot records every asset's retry policy, pool and tags.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from weather_flick_batch import settings
 
 DEFAULT_OWNER = "team:data-platform"
 NETWORK_TAG = "weather_flick/network"
+
+# One pool per external API: dagster.yaml's concurrency limits bound the steps calling each at once.
+NETWORK_POOLS = {"kma": "kma_api", "kto": "kto_api", "airkorea": "airkorea_api"}
 
 # 3 retries after 10 s, 20 s, 40 s (+- jitter) by default: rides out API hiccups and brief outages
 # without hammering a quota. Single requests are retried inside the clients first, so step retries
@@ -38,6 +44,12 @@ LANE_TAGS: dict[str, dict[str, str]] = {
     "analytics": {"dagster/priority": "2", "weather_flick/lane": "analytics", "dagster/max_runtime": "1800"},
     "maintenance": {"dagster/priority": "0", "weather_flick/lane": "maintenance", "dagster/max_runtime": "7200"},
 }
+
+
+def network_step(api: str) -> dict:
+    """The decorator arguments of an asset that calls ``api`` (a key of NETWORK_POOLS): its tag, pool
+    and retry policy, decided here and nowhere else (``@dg.asset(**network_step("kma"), ...)``)."""
+    return {"tags": {NETWORK_TAG: api}, "pool": NETWORK_POOLS[api], "retry_policy": NETWORK_RETRY}
 
 
 @contextmanager

@@ -220,7 +220,7 @@ SETTINGS: tuple[Setting, ...] = (
             "How long a failing optional service is bypassed before one call tries it again, in seconds.",
             _parse_float, group="redis"),
     Setting("WEATHER_FLICK_S3_BUCKET", None,
-            "S3 bucket for raw API archives and backups. Empty: local directories in WEATHER_FLICK_HOME.",
+            "S3 bucket for raw API archives, backups and (production dagster.yaml) step logs. Empty: local directories in WEATHER_FLICK_HOME.",
             group="s3"),
     Setting("WEATHER_FLICK_S3_ENDPOINT_URL", None,
             "S3 endpoint for S3-compatible servers (MinIO, moto). Empty: AWS.", _parse_url, group="s3"),
@@ -411,7 +411,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEATHER_FLICK_WATCHDOG_BACKUP_MAX_AGE_H", "26",
             "Watchdog: the newest verified warehouse backup (daily at 02:00 KST) older than this, in hours, is "
             "an error.", _parse_float, group="watchdog"),
-    # Alert channels, routing and rate limits (delivery: weather_flick_batch/health/alerts.py).
+    # Alert channels, routing and rate limits (delivery: weather_flick_batch/health/alerts/).
     Setting("WEATHER_FLICK_ALERT_ROUTES", "log=info,slack=warning,email=error,sms=critical",
             "Minimum alert severity per channel (info, warning, error, critical); unconfigured channels are off.",
             group="alerts"),

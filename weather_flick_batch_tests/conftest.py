@@ -18,10 +18,18 @@ from pathlib import Path
 
 import pytest
 
-PG_HOST = os.environ.get("WFB_TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("WFB_TEST_PG_PORT", "5432"))
-PG_USER = os.environ.get("WFB_TEST_PG_USER", "postgres")
-REDIS_URL_BASE = os.environ.get("WFB_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# Where the local services are, and the plain helpers (shared with benchmarks/) the fixtures wrap.
+from weather_flick_batch.testing.services import (
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    REDIS_URL_BASE,
+    create_database,
+    drop_database,
+    free_port,
+    pg_connect,
+)
+
 REDIS_TEST_DB = 13
 
 # Variables of ours that a developer may have exported; tests start from embedded defaults.
@@ -96,23 +104,11 @@ def _fresh_memory_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     reset_breakers()  # breakers are process-wide too: no test inherits another's open breaker
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # -- PostgreSQL ---------------------------------------------------------------------------------
-def _pg_connect(dbname: str = "postgres"):
-    import psycopg2
-
-    return psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, connect_timeout=5)
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> dict:
     try:
-        _pg_connect().close()
+        pg_connect().close()
     except Exception as exc:  # noqa: BLE001 - turned into one clear failure
         pytest.fail(
             f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} as {PG_USER} ({exc}). "
@@ -120,28 +116,6 @@ def postgres_server() -> dict:
             pytrace=False,
         )
     return {"host": PG_HOST, "port": PG_PORT, "user": PG_USER}
-
-
-def create_database(prefix: str = "wfb_test") -> str:
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    conn = _pg_connect()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return name
-
-
-def drop_database(name: str) -> None:
-    conn = _pg_connect()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    conn.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,20 @@ from __future__ import annotations
 import dagster as dg
 
 
+def _op_of(repo, key: dg.AssetKey):
+    assets_def = repo.assets_defs_by_key.get(key)
+    node_def = assets_def.node_def if assets_def is not None and assets_def.is_executable else None
+    return node_def if isinstance(node_def, dg.OpDefinition) else None
+
+
+def _retry(policy: dg.RetryPolicy | None) -> str:
+    if policy is None:
+        return "-"
+    backoff = policy.backoff.value.lower() if policy.backoff else "none"
+    jitter = policy.jitter.value.lower() if policy.jitter else "none"
+    return f"{policy.max_retries}x from {policy.delay}s ({backoff}, jitter {jitter})"
+
+
 def describe(defs: dg.Definitions) -> str:
     repo = defs.get_repository_def()
     graph = repo.asset_graph
@@ -25,6 +39,12 @@ def describe(defs: dg.Definitions) -> str:
         lines.append(f"  owners: {', '.join(node.owners) or '-'}")
         lines.append(f"  partitions: {partitions}")
         lines.append(f"  deps: {deps}")
+        op = _op_of(repo, key)
+        if op is not None and (op.retry_policy or op.pool):
+            lines.append(f"  step: pool={op.pool or '-'} retry={_retry(op.retry_policy)}")
+        tags = {k: v for k, v in node.tags.items() if not k.startswith("dagster/kind/")}
+        if tags:
+            lines.append(f"  tags: {dict(sorted(tags.items()))}")
         if node.automation_condition is not None:
             lines.append(f"  automation: {node.automation_condition.get_label() or type(node.automation_condition).__name__}")
         for check_key in sorted(node.check_keys, key=lambda k: k.name):

@@ -55,9 +55,9 @@ from weather_flick_batch.core.apiclient import (
     TransientApiError,
 )
 from weather_flick_batch.core.regions import PROVINCES
+from weather_flick_batch.testing.fakes.airkorea import airkorea_server
+from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan, gateway_xml_error
 from weather_flick_batch.weather.issuance import PARTITION_KEY_FORMAT as WEATHER_PARTITION_KEY_FORMAT
-from weather_flick_batch_tests.fakes.airkorea import airkorea_server
-from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan, gateway_xml_error
 
 KST = I.KST
 AREA_CODES = {p.area_code for p in PROVINCES}
@@ -758,7 +758,7 @@ def test_nodata_on_the_forecast_listing_is_an_empty_day(server):
 
 def test_an_empty_page_while_total_count_promises_more_is_an_error_not_the_end(server, sample, monkeypatch):
     monkeypatch.setattr("weather_flick_batch.air_quality.client.PAGE_SIZE", 30)
-    monkeypatch.setattr("weather_flick_batch.core.apiclient.time.sleep", no_sleep)  # fetch_all_pages' re-ask pause
+    monkeypatch.setattr("weather_flick_batch.core.apiclient.paging.time.sleep", no_sleep)  # fetch_all_pages' re-asks
     client = live(server)
     server.fake.empty_page(OP_REALTIME, 2, times=None)
     with pytest.raises(IncompleteListingError) as info:

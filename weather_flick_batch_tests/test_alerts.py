@@ -52,8 +52,8 @@ from weather_flick_batch.health.alerts import (
     ui_check_link,
     ui_run_link,
 )
-from weather_flick_batch_tests.conftest import free_port
-from weather_flick_batch_tests.fakes.slack import FakeSlack
+from weather_flick_batch.testing.fakes.slack import FakeSlack
+from weather_flick_batch.testing.services import free_port
 
 SLACK_TOKEN = "xoxb-1111-2222-SlackTokenValue"
 SMTP_USER = "alerts@weatherflick.test"

@@ -41,7 +41,7 @@ from weather_flick_batch.core.apiclient import (
     redact_text,
     redact_url,
 )
-from weather_flick_batch_tests.fakes.http_fault_server import (
+from weather_flick_batch.testing.fakes.http_fault_server import (
     FaultPlan,
     FaultServer,
     gateway_xml_error,

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.destinations import assets as d
 from weather_flick_batch.regions.assets import regions as regions_asset
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
+from weather_flick_batch.testing.services import create_database, drop_database
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.warehouse import Warehouse
 from weather_flick_batch_tests import backend_models as bm
-from weather_flick_batch_tests.conftest import create_database, drop_database
 
 
 def publish_catalogue(url: str, home, monkeypatch: pytest.MonkeyPatch) -> None:

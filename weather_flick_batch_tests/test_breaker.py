@@ -12,7 +12,7 @@ import pytest
 from weather_flick_batch.core.breaker import CircuitBreaker
 from weather_flick_batch.destinations import assets as d
 from weather_flick_batch.regions.assets import regions
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
 
 
 class Clock:
@@ -86,8 +86,8 @@ class SilentServer:
 def live_kto(monkeypatch):
     """The live TourAPI client against a local TourAPI-like server (the cache is the live client's)."""
     from weather_flick_batch.core.timeutil import now_kst
-    from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan
-    from weather_flick_batch_tests.fakes.kto import TourApiFake
+    from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan
+    from weather_flick_batch.testing.fakes.kto import TourApiFake
 
     with TourApiFake(now_kst().date(), FaultPlan(valid_keys={"k"})) as fake:
         monkeypatch.setenv("WEATHER_FLICK_KTO_MODE", "live")

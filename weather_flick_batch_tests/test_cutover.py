@@ -17,9 +17,9 @@ from alembic.runtime.migration import MigrationContext
 from weather_flick_batch import cli
 from weather_flick_batch.core.regions import PROVINCES
 from weather_flick_batch.maintenance import backup as bk
+from weather_flick_batch.testing.services import create_database, drop_database
 from weather_flick_batch.warehouse.warehouse import SchemaOutdatedError, Warehouse
 from weather_flick_batch_tests import backend_models as bm
-from weather_flick_batch_tests.conftest import create_database, drop_database
 from weather_flick_batch_tests.test_backend_contract import publish_catalogue
 
 BATCH_SCHEMA = "weather_flick_batch"

@@ -25,7 +25,7 @@ from weather_flick_batch.cutover.compare import (
     compare_databases,
     values_equal,
 )
-from weather_flick_batch_tests.conftest import PG_HOST, PG_PORT, PG_USER, create_database, drop_database
+from weather_flick_batch.testing.services import PG_HOST, PG_PORT, PG_USER, create_database, drop_database
 
 pytestmark = pytest.mark.postgres
 

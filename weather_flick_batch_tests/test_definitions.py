@@ -41,6 +41,35 @@ def test_asset_keys_follow_conventions():
             assert part == part.lower() and part.replace("_", "").isalnum(), key
 
 
+def test_network_assets_get_tag_pool_and_retry_together():
+    # policies.network_step is the one place: an asset with any of the three has all of them, as decided
+    # there, and an asset calling an API without them would lose its retries and its pool unnoticed.
+    from weather_flick_batch.policies import NETWORK_POOLS, NETWORK_RETRY, NETWORK_TAG
+
+    repo = defs.get_repository_def()
+    seen = set()
+    for key, assets_def in repo.assets_defs_by_key.items():
+        if not assets_def.is_executable:
+            continue
+        op = assets_def.node_def
+        api = assets_def.specs_by_key[key].tags.get(NETWORK_TAG)
+        marked = (api is not None, op.pool in NETWORK_POOLS.values(), op.retry_policy is not None)
+        assert marked in ((True, True, True), (False, False, False)), f"{key.to_user_string()}: {marked}"
+        if api is not None:
+            assert op.pool == NETWORK_POOLS[api] and op.retry_policy == NETWORK_RETRY, key
+            seen.add(api)
+    assert seen == set(NETWORK_POOLS), seen
+    # Every asset given an API's resource carries its tag, except these, each for the reason given.
+    not_calling = {
+        "weather/forecast_points": "reads only the point cap (kma.max_points) from the KMA resource",
+        "platform/health": "probes reachability once per run; a retry would hide the outage it reports",
+    }
+    for key, assets_def in repo.assets_defs_by_key.items():
+        wants = assets_def.required_resource_keys & {"kma", "kto", "airkorea"} if assets_def.is_executable else set()
+        if wants and key.to_user_string() not in not_calling:
+            assert NETWORK_TAG in assets_def.specs_by_key[key].tags, f"{key.to_user_string()} uses {wants}"
+
+
 def test_golden_graph_snapshot():
     text = describe(defs)
     if os.environ.get("UPDATE_SNAPSHOTS"):
@@ -134,7 +163,10 @@ def test_every_column_a_reader_sees_is_described_in_the_ui():
 DAGSTER_LAYER_NAMES = {"assets", "definitions", "jobs", "partitions", "resources", "sensors", "ops", "checks"}
 PLATFORM_MODULES = {"weather_flick_batch.execution", "weather_flick_batch.pipeline", "weather_flick_batch.policies",
                     "weather_flick_batch.run_monitoring", "weather_flick_batch.schedules_policy",
-                    "weather_flick_batch.watchdog", "weather_flick_batch.resources"}
+                    "weather_flick_batch.watchdog", "weather_flick_batch.resources", "weather_flick_batch.published_checks",
+                    "weather_flick_batch.compute_logs",
+                    # Test utilities: a code location built for the scale-out tests and bench_nationwide.
+                    "weather_flick_batch.testing.scale_out_location"}
 
 
 def test_domain_logic_imports_no_dagster():
@@ -150,7 +182,10 @@ def test_domain_logic_imports_no_dagster():
             and not any(m == p or m.startswith(p + ".") for p in PLATFORM_MODULES)]
     assert {"weather_flick_batch.core.apiclient", "weather_flick_batch.warehouse.warehouse",
             "weather_flick_batch.weather.parsing", "weather_flick_batch.recommendations.scoring",
-            "weather_flick_batch.air_quality.parsing", "weather_flick_batch.weather_warnings.parsing"} <= set(pure)
+            "weather_flick_batch.air_quality.parsing", "weather_flick_batch.weather_warnings.parsing",
+            # The fakes and service helpers (weather_flick_batch.testing) are Dagster-free too.
+            "weather_flick_batch.testing.services", "weather_flick_batch.testing.fakes.http_fault_server",
+            "weather_flick_batch.testing.fakes.kma"} <= set(pure)
     # All of them in one interpreter: if Dagster is not loaded after importing every one, none pulls it in.
     code = ("import importlib, sys\n"
             "for name in sys.argv[1:]:\n"
@@ -159,3 +194,21 @@ def test_domain_logic_imports_no_dagster():
             "        print(name); break\n")
     culprit = subprocess.run([sys.executable, "-c", code, *pure], capture_output=True, text=True, check=True)
     assert culprit.stdout.strip() == "", f"{culprit.stdout.strip()} imports Dagster (directly or through an import)"
+
+
+def test_resources_are_wired_only_in_definitions():
+    # Shared platform resources know no domain (imports run downward); each domain builds its own
+    # resources; definitions.py alone puts them together.
+    import ast
+
+    domains = {p.name for p in (ROOT / "weather_flick_batch").iterdir() if (p / "resources.py").exists()}
+    assert {"weather", "destinations", "air_quality", "trips", "health"} <= domains
+    for path in (ROOT / "weather_flick_batch" / "resources").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                assert not (len(parts) > 1 and parts[0] == "weather_flick_batch" and parts[1] in domains), \
+                    f"{path.name} imports the domain module {node.module}"
+    text = (ROOT / "weather_flick_batch" / "definitions.py").read_text()
+    for domain in domains:
+        assert f"from weather_flick_batch.{domain}.resources import build_" in text, domain

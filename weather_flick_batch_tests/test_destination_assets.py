@@ -13,11 +13,11 @@ from weather_flick_batch.destinations import assets as d
 from weather_flick_batch.destinations.jobs import full_sync_schedule, incremental_sync_schedule
 from weather_flick_batch.destinations.sample_source import TourApiSampleSource
 from weather_flick_batch.regions.assets import regions
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
+from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan
+from weather_flick_batch.testing.fakes.kto import TourApiFake
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.warehouse import Warehouse
-from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan
-from weather_flick_batch_tests.fakes.kto import TourApiFake
 
 KEY = "kto-key-Abc+123/=="
 PROVINCES = ["seoul", "jeju"]

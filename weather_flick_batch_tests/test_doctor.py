@@ -112,6 +112,6 @@ def test_cli_and_code_location_load_dot_env_from_the_working_directory(tmp_path)
 
 @pytest.fixture
 def free_port():
-    from weather_flick_batch_tests.conftest import free_port as pick
+    from weather_flick_batch.testing.services import free_port as pick
 
     return pick()

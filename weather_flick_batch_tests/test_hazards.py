@@ -205,11 +205,11 @@ def test_live_warnings_and_fine_dust_assets_pass_their_checks_through_local_serv
     """The four assets in live mode against servers that answer like KMA and AirKorea, with transient faults."""
     from weather_flick_batch.air_quality import assets as air
     from weather_flick_batch.air_quality import issuance as dust_issuance
-    from weather_flick_batch.resources import build_resources
+    from weather_flick_batch.definitions import build_resources
+    from weather_flick_batch.testing.fakes.airkorea import airkorea_server
+    from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan
+    from weather_flick_batch.testing.fakes.kma_warnings import kma_warnings_server
     from weather_flick_batch.weather_warnings import assets as warn
-    from weather_flick_batch_tests.fakes.airkorea import airkorea_server
-    from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan
-    from weather_flick_batch_tests.fakes.kma_warnings import kma_warnings_server
 
     key = "live-key/+="
     with kma_warnings_server(FaultPlan(valid_keys={key}, transient_rate=0.2, seed=2, timeout_sleep_s=0.6),

@@ -30,9 +30,9 @@ from weather_flick_batch.health.sensors import (
     alert_on_run_failure,
     alert_on_run_recovery,
 )
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
+from weather_flick_batch.testing.fakes.slack import FakeSlack
 from weather_flick_batch.weather.assets import OUTLOOK_KEY, SHORT_RANGE_KEY
-from weather_flick_batch_tests.fakes.slack import FakeSlack
 from weather_flick_batch_tests.test_alerts import (
     KMA_KEY,
     SLACK_TOKEN,
@@ -584,9 +584,9 @@ def test_embedded_mode_alerts_go_to_the_log(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_kma_guard_check_makes_one_authenticated_call_in_live_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan
+    from weather_flick_batch.testing.fakes.kma import kma_server
     from weather_flick_batch.weather.assets import short_range_forecast
-    from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan
-    from weather_flick_batch_tests.fakes.kma import kma_server
 
     guard = health_assets.short_range_kma_api_reachable
     with kma_server(FaultPlan(valid_keys={KMA_KEY})) as server, dg.instance_for_test() as instance:

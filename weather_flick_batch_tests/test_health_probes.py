@@ -30,7 +30,7 @@ from weather_flick_batch.health.probes import (
     probe_warehouse,
     worst_status,
 )
-from weather_flick_batch_tests.conftest import free_port
+from weather_flick_batch.testing.services import free_port
 
 
 def by_name(results: list[ProbeResult]) -> dict[str, ProbeResult]:

@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 
 from weather_flick_batch.maintenance import backup as bk
 from weather_flick_batch.regions.assets import region_frame
+from weather_flick_batch.testing.services import create_database, drop_database
 from weather_flick_batch.warehouse.warehouse import Warehouse
-from weather_flick_batch_tests.conftest import create_database, drop_database
 
 NOW = datetime(2025, 3, 1, 2, 0, 0, tzinfo=timezone.utc)
 PREFIX = "backups/warehouse"
@@ -81,7 +81,7 @@ def tool_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], dict[st
         calls.append((list(argv), dict(env)))
         return real(argv, env, **kwargs)
 
-    monkeypatch.setattr(bk, "_run_tool", spy)
+    monkeypatch.setattr(bk.postgres, "_run_tool", spy)  # where the dump, restore and verify code calls it
     return calls
 
 

@@ -26,12 +26,12 @@ from weather_flick_batch.core.apiclient import LocalRawArchive, S3RawArchive
 from weather_flick_batch.core.timeutil import KST
 from weather_flick_batch.definitions import DOMAINS, build_definitions
 from weather_flick_batch.maintenance import backup as bk
-from weather_flick_batch.maintenance import ops
+from weather_flick_batch.maintenance import ops, sensors
 from weather_flick_batch.maintenance.definitions import defs as maintenance_defs
 from weather_flick_batch.regions.assets import region_frame
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
+from weather_flick_batch.testing.services import create_database, drop_database
 from weather_flick_batch.warehouse.warehouse import Warehouse
-from weather_flick_batch_tests.conftest import create_database, drop_database
 
 DAY = timedelta(days=1)
 SECRET = "pw-that-must-never-show-7f3a"
@@ -181,7 +181,7 @@ def test_backup_job_to_s3_then_restore_command_round_trip(
         tool_envs.append((list(argv), dict(env)))
         return real_tool(argv, env, **kwargs)
 
-    monkeypatch.setattr(bk, "_run_tool", spy)
+    monkeypatch.setattr(bk.postgres, "_run_tool", spy)  # where the dump, restore and verify code calls it
 
     job = full_definitions().resolve_job_def("warehouse_backup_job")
     result = job.execute_in_process(instance=instance)
@@ -525,7 +525,7 @@ def test_cleanup_dry_run_changes_nothing_and_the_real_run_removes_exactly_that(
 # -- failed-partition retry sensor ----------------------------------------------------------------
 @pytest.fixture
 def sensor_setup(monkeypatch: pytest.MonkeyPatch, instance):
-    monkeypatch.setattr(ops, "FAILURE_SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(sensors, "FAILURE_SETTLE_SECONDS", 0.0)
     monkeypatch.setenv("WEATHER_FLICK_PARTITION_RETRY_LIMIT", "2")
     repo = full_definitions().get_repository_def()
     return instance, repo
@@ -634,15 +634,15 @@ def test_sensor_leaves_fresh_failures_for_the_next_tick_and_ignores_old_ones(
     assert not first.run_requests
     fail_run(instance, repo, "weather_nowcast_job", key)
 
-    monkeypatch.setattr(ops, "FAILURE_SETTLE_SECONDS", 3600.0)  # the failure is "too fresh"
+    monkeypatch.setattr(sensors, "FAILURE_SETTLE_SECONDS", 3600.0)  # the failure is "too fresh"
     fresh = evaluate(repo, instance, first.cursor)
     assert not fresh.run_requests and fresh.cursor == first.cursor  # not consumed: seen next tick
 
-    monkeypatch.setattr(ops, "FAILURE_SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(sensors, "FAILURE_SETTLE_SECONDS", 0.0)
     settled = evaluate(repo, instance, fresh.cursor)
     assert [r.partition_key for r in settled.run_requests] == [key]
 
     # A failure older than the lookback window is not retried when the sensor starts without a cursor.
-    monkeypatch.setattr(ops, "_sensor_clock", lambda: time.time() + 25 * 3600)
+    monkeypatch.setattr(sensors, "_sensor_clock", lambda: time.time() + 25 * 3600)
     late = evaluate(repo, instance, None)
     assert not late.run_requests

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from weather_flick_batch_tests.conftest import create_database, drop_database
+from weather_flick_batch.testing.services import create_database, drop_database
 from weather_flick_batch_tests.test_cutover import public_stats, seed_previous_batch
 
 ROOT = Path(__file__).resolve().parent.parent

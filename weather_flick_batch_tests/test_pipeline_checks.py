@@ -8,7 +8,7 @@ from weather_flick_batch.definitions import build_definitions
 from weather_flick_batch.pipeline import PIPELINE, run_pipeline, summary
 from weather_flick_batch.regions.assets import regions
 from weather_flick_batch.regions.checks import regions_grid_consistent
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
 
 
 def test_whole_graph_on_embedded_defaults_passes_every_error_check(embedded_pipeline):

@@ -26,7 +26,8 @@ def test_production_config_has_the_promised_policies():
 
 
 @pytest.mark.postgres
-def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh_postgres_url, postgres_database):
+def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh_postgres_url, postgres_database,
+                                                    s3_env):
     instance_url = make_url(fresh_postgres_url)
     home = tmp_path / "prod_home"
     home.mkdir()
@@ -44,6 +45,7 @@ def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+        assert type(instance.compute_log_manager).__name__ == "SettingsS3ComputeLogManager"
         defs = build_definitions()
         result = defs.resolve_job_def("refresh_reference").execute_in_process(instance=instance)
         assert result.success
@@ -61,3 +63,24 @@ def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh
                           dbname=warehouse_db.database) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM province_catalogue")
         assert cur.fetchone()[0] == 17
+
+    # The run's step logs went to the platform's bucket (dagster.yaml's compute_logs): whichever host
+    # ran the step, the UI reads them from there.
+    listed = s3_env["client"].list_objects_v2(Bucket=s3_env["bucket"], Prefix=f"dagster/compute-logs/storage/{run_id}/")
+    keys = [o["Key"] for o in listed.get("Contents", [])]
+    err = [k for k in keys if k.endswith(".err")]
+    assert err, keys
+    # ...and the instance reads them back from S3 (what the UI's log view asks for).
+    log_key = err[0].removeprefix("dagster/compute-logs/storage/").removesuffix(".err").split("/")
+    with dg.DagsterInstance.get() as instance:
+        data = instance.compute_log_manager.get_log_data(log_key)
+    assert data.stderr and b"refresh_reference" in data.stderr
+
+def test_step_logs_on_s3_need_the_bucket(tmp_path, monkeypatch):
+    # The production instance without WEATHER_FLICK_S3_BUCKET: one line naming the setting.
+    from weather_flick_batch.compute_logs import SettingsS3ComputeLogManager
+    from weather_flick_batch.settings import SettingsError
+
+    monkeypatch.delenv("WEATHER_FLICK_S3_BUCKET", raising=False)
+    with pytest.raises(SettingsError, match="WEATHER_FLICK_S3_BUCKET is empty"):
+        SettingsS3ComputeLogManager.from_config_value(None, {"prefix": "x"})

@@ -22,7 +22,7 @@ from weather_flick_batch.maintenance import backup as bk
 from weather_flick_batch.pipeline import run_pipeline
 from weather_flick_batch.recommendations import assets as recommendations
 from weather_flick_batch.recommendations import transform
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.warehouse import GATE_MIN_ROWS, PublishGateError, Warehouse
 from weather_flick_batch.weather import assets as weather

@@ -19,8 +19,8 @@ from weather_flick_batch.core.apiclient import ApiClient
 from weather_flick_batch.core.quota import RedisQuotaLedger, day_summary, key_id, quota_day
 from weather_flick_batch.health.assets import platform_health, run_quota_probes
 from weather_flick_batch.health.probes import Thresholds
-from weather_flick_batch.resources import build_resources
-from weather_flick_batch_tests.fakes.kma import kma_server
+from weather_flick_batch.definitions import build_resources
+from weather_flick_batch.testing.fakes.kma import kma_server
 
 SPENT, FRESH = "key-spent-today", "key-still-fresh"
 OPERATION = "VilageFcstInfoService_2.0/getUltraSrtNcst"

@@ -3,7 +3,7 @@
 import dagster as dg
 import pytest
 
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
 
 
 @pytest.mark.s3

@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 
 from weather_flick_batch.execution import CELERY_CONFIG_SOURCE
 from weather_flick_batch.pipeline import PIPELINE
-from weather_flick_batch_tests.conftest import (
+from weather_flick_batch.testing.services import (
     PG_HOST, PG_PORT, PG_USER, REDIS_URL_BASE, create_database, drop_database, free_port,
 )
 
@@ -59,7 +59,7 @@ BIN = Path(sys.executable).parent
 LOCATION = "weather_flick_batch"
 REPOSITORY = "__repository__"
 # The production definitions plus the executor the settings ask for (see that module's docstring).
-LOCATION_MODULE = "weather_flick_batch_tests.scale_out_location"
+LOCATION_MODULE = "weather_flick_batch.testing.scale_out_location"
 # Broker and result backend: a Redis database index of their own (conftest's redis_url uses 13),
 # flushed before and after.
 REDIS_URL = f"{REDIS_URL_BASE}/14"
@@ -229,7 +229,7 @@ def _worker_config(root: Path) -> Path:
 
 
 @contextmanager
-def deployment(tmp: Path, executor: str, workers: int = 0) -> Iterator[Deployment]:
+def deployment(tmp: Path, executor: str, workers: int = 0, s3: dict | None = None) -> Iterator[Deployment]:
     """Start the production topology on fresh databases; stop every process group afterwards."""
     tmp.mkdir(parents=True, exist_ok=True)
     instance_db, warehouse_db = create_database("wfb_scale_inst"), create_database("wfb_scale_wh")
@@ -258,6 +258,10 @@ def deployment(tmp: Path, executor: str, workers: int = 0) -> Iterator[Deploymen
         "PYTHONPATH": str(ROOT),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     })
+    if s3:  # the platform's bucket: raw archives, and every step's logs (dagster.yaml's compute_logs)
+        env.update({"WEATHER_FLICK_S3_ENDPOINT_URL": s3["endpoint_url"], "WEATHER_FLICK_S3_BUCKET": s3["bucket"],
+                    "WEATHER_FLICK_S3_REGION": "ap-northeast-2",
+                    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
     if executor == "celery":
         env["WEATHER_FLICK_CELERY_BROKER"] = REDIS_URL
         env["WEATHER_FLICK_CELERY_BACKEND"] = REDIS_URL
@@ -437,7 +441,7 @@ def _step_worker_events(dep: Deployment, run_ids: list[str]) -> tuple[dict[str, 
 
 def _jobs_on_celery(dep: Deployment) -> set[str]:
     """Jobs of the pipeline whose executor, in this deployment's settings, is the Celery one."""
-    from weather_flick_batch_tests import scale_out_location
+    from weather_flick_batch.testing import scale_out_location
 
     settings_env = {k: v for k, v in dep.env.items() if k.startswith("WEATHER_FLICK_")}
     with mock.patch.dict(os.environ, settings_env):
@@ -488,8 +492,19 @@ def test_broker_url_stays_out_of_the_definitions_and_the_workers_agree() -> None
 
 # -- 1. and 2. Celery ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def celery_deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with deployment(tmp_path_factory.mktemp("celery"), "celery", workers=2) as dep:
+def celery_s3(moto_server_url: str) -> dict:
+    import boto3
+
+    bucket = "wfb-scale-out"
+    client = boto3.client("s3", endpoint_url=moto_server_url, region_name="ap-northeast-2",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+    return {"endpoint_url": moto_server_url, "bucket": bucket, "client": client}
+
+
+@pytest.fixture(scope="module")
+def celery_deployment(tmp_path_factory: pytest.TempPathFactory, celery_s3: dict) -> Iterator[Deployment]:
+    with deployment(tmp_path_factory.mktemp("celery"), "celery", workers=2, s3=celery_s3) as dep:
         yield dep
 
 
@@ -501,7 +516,28 @@ def celery_pipeline(celery_deployment: Deployment) -> list[LaunchedRun]:
     return launch_pipeline(celery_deployment)
 
 
-def test_celery_workers_run_every_step(celery_deployment: Deployment, celery_pipeline: list[LaunchedRun]) -> None:
+def assert_step_logs_on_s3(dep: Deployment, s3: dict, run_ids: list[str]) -> None:
+    """Every Celery run's step logs were uploaded to the platform's bucket by the worker that ran the
+    step, and the instance reads them back from there (what the UI's log view asks for)."""
+    client, bucket = s3["client"], s3["bucket"]
+    with dep.instance() as instance:
+        manager = instance.compute_log_manager
+        assert type(manager).__name__ == "SettingsS3ComputeLogManager"
+        for run_id in run_ids:
+            listed = client.list_objects_v2(Bucket=bucket, Prefix=f"dagster/compute-logs/storage/{run_id}/")
+            keys = [o["Key"] for o in listed.get("Contents", [])]
+            assert any(k.endswith(".err") for k in keys), f"no step logs on S3 for run {run_id}: {keys[:5]}"
+        # One step's stderr (Dagster writes its step events there), read through the instance.
+        run_id = run_ids[0]
+        listed = client.list_objects_v2(Bucket=bucket, Prefix=f"dagster/compute-logs/storage/{run_id}/")
+        err_key = next(o["Key"] for o in listed["Contents"] if o["Key"].endswith(".err"))
+        log_key = err_key.removeprefix("dagster/compute-logs/storage/").removesuffix(".err").split("/")
+        data = manager.get_log_data(log_key)
+        assert data.stderr and len(data.stderr) > 0
+
+
+def test_celery_workers_run_every_step(celery_deployment: Deployment, celery_pipeline: list[LaunchedRun],
+                                       celery_s3: dict) -> None:
     import psutil
 
     dep = celery_deployment
@@ -543,10 +579,12 @@ def test_celery_workers_run_every_step(celery_deployment: Deployment, celery_pip
     outside = {k: p for k, pids in start_pids.items() for p in pids if p not in pool_pids}
     assert not outside, f"steps started outside the Celery workers' processes: {list(outside.items())[:5]}"
 
-    # Nothing passed between steps through local files: the instance's storage directory holds
-    # compute logs and nothing else (no pickled step outputs).
-    stored = [p for p in (Path(dep.env["DAGSTER_HOME"]) / "storage").rglob("*") if p.is_file()]
-    assert stored and all(p.parent.name == "compute_logs" for p in stored), stored[:5]
+    # Nothing passed between steps through local files: the instance's storage directory holds no
+    # pickled step outputs (step logs go to S3, below).
+    storage = Path(dep.env["DAGSTER_HOME"]) / "storage"
+    stored = [p for p in storage.rglob("*") if p.is_file()] if storage.exists() else []
+    assert all(p.parent.name == "compute_logs" for p in stored), stored[:5]
+    assert_step_logs_on_s3(dep, celery_s3, celery_runs)
 
     # The kma_api pool (one slot, set over GraphQL) held across workers: kma steps never overlapped.
     import dagster as dg

@@ -28,9 +28,12 @@ from weather_flick_batch.recommendations.scoring import (
     OUTPUT_COLUMNS,
     WORKED_EXAMPLES,
     aesthetic_rating,
+    engine,
     expected_precipitation_rating,
     grade_for,
     precipitation_rating,
+    profiles,
+    ratings,
     score_frame,
     score_row_reference,
     thermal_comfort_rating,
@@ -412,8 +415,8 @@ def test_confidence_decreases_with_lead(row: dict[str, Any], l1: int, l2: int) -
     s_lo, s_hi = out["score"]
     neutral = scoring.NEUTRAL_SCORE
     ceiling_applies = (
-        math.isfinite(scoring._finite_or_none(row["tmax_c"]) or math.nan)
-        and scoring._ct_int(row["content_type_id"]) not in scoring.THERMAL_CEILING_EXEMPT_TYPES
+        math.isfinite(profiles._finite_or_none(row["tmax_c"]) or math.nan)
+        and profiles._ct_int(row["content_type_id"]) not in scoring.THERMAL_CEILING_EXEMPT_TYPES
         and not row["winter_sport"]
     )
     if ceiling_applies:
@@ -585,7 +588,7 @@ def test_scoring_in_small_chunks_changes_nothing(basis: str, monkeypatch: pytest
     for decimals in (1, None):
         whole = score_frame(df, decimals=decimals, precip_basis=basis)
         with monkeypatch.context() as patch:
-            patch.setattr(scoring, "_CHUNK_ROWS", 7)
+            patch.setattr(engine, "_CHUNK_ROWS", 7)  # read by score_frame at call time
             chunked = score_frame(df, decimals=decimals, precip_basis=basis)
         pd.testing.assert_frame_equal(whole, chunked, check_exact=True)
 
@@ -598,7 +601,7 @@ def test_vectorised_equals_reference_on_a_random_frame() -> None:
 
 @pytest.mark.parametrize("table", ["_TC_URBAN", "_TC_BEACH", "_A_URBAN", "_A_BEACH", "_P", "_W"])
 def test_segment_lookup_is_np_interp_bit_for_bit(table: str) -> None:
-    xp, fp = getattr(scoring, table)
+    xp, fp = getattr(ratings, table)
     rng = np.random.default_rng(3)
     x = np.concatenate([
         rng.uniform(xp[0] - 20, xp[-1] + 20, 200_000),
@@ -607,7 +610,7 @@ def test_segment_lookup_is_np_interp_bit_for_bit(table: str) -> None:
         [np.nan, 0.0, -0.0, 1e-300, -1e-300, 1e6, -1e6],
     ])  # fmt: skip
     expected = np.interp(x, xp, fp)
-    got = scoring._SegmentTable((xp, fp))(x)
+    got = engine._SegmentTable((xp, fp))(x)
     np.testing.assert_array_equal(got, expected)
     assert np.array_equal(np.signbit(got), np.signbit(expected))
 

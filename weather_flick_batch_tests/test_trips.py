@@ -252,10 +252,10 @@ def _notification(user: str, channel: str, now: datetime, **extra) -> dict:
 def test_delivery_sends_each_due_notice_once_retries_and_deactivates_invalid_tokens(fresh_postgres_url, tmp_path):
     from aiosmtpd.controller import Controller
 
+    from weather_flick_batch.testing.fakes.fcm import FakeFcm
+    from weather_flick_batch.testing.services import free_port
     from weather_flick_batch.trips import delivery
     from weather_flick_batch.trips.resources import TripDeliveryResource
-    from weather_flick_batch_tests.conftest import free_port
-    from weather_flick_batch_tests.fakes.fcm import FakeFcm
 
     wh = Warehouse(fresh_postgres_url)
     wh.upgrade()

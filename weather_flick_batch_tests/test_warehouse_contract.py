@@ -86,7 +86,7 @@ def test_streamed_replace_lands_all_batches_or_none(warehouse):
 def test_replace_many_deletes_by_key_across_partitions(warehouse, monkeypatch):
     """A row whose key arrives with another partition leaves its old one (single and composite keys),
     also when the keys take several DELETE statements."""
-    import weather_flick_batch.warehouse.warehouse as module
+    import weather_flick_batch.warehouse.writes as module
 
     monkeypatch.setattr(module, "_DELETE_KEYS_PER_STATEMENT", 4)  # 17 regions -> several chunks
     frame = region_frame()

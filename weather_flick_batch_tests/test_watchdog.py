@@ -22,9 +22,9 @@ import pytest
 from dagster._daemon.types import DaemonHeartbeat
 
 from weather_flick_batch.core.timeutil import now_kst
+from weather_flick_batch.testing.fakes.slack import FakeSlack
 from weather_flick_batch.watchdog import BACKUP_KEY, HEALTH_KEY, SHORT_RANGE_KEY, run_watchdog
 from weather_flick_batch.weather.partitions import short_range_partitions
-from weather_flick_batch_tests.fakes.slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-watchdog-test-token"
@@ -88,7 +88,15 @@ def test_a_working_platform_passes_and_each_check_ages_against_its_schedule(inst
     assert errors(27) == ["daemons", "health", "weather", "backup"]
     # An old partition backfilled now is not fresh weather.
     instance.wipe_assets([SHORT_RANGE_KEY])
-    instance.report_runless_asset_event(dg.AssetMaterialization(SHORT_RANGE_KEY, partition="2026-11-01-02:00"))
+    from datetime import timedelta
+
+    from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.weather.issuance import short_range_partition_key
+
+    from weather_flick_batch.weather.issuance import latest_short_range_issuance
+
+    old = short_range_partition_key(latest_short_range_issuance(now_kst() - timedelta(days=3)))  # days old
+    instance.report_runless_asset_event(dg.AssetMaterialization(SHORT_RANGE_KEY, partition=old))
     assert [f.check for f in run_watchdog(instance) if f.status == "error"] == ["weather"]
 
 

@@ -16,7 +16,9 @@ import pytest
 from weather_flick_batch import settings
 from weather_flick_batch.core.timeutil import KST, now_kst
 from weather_flick_batch.regions.assets import regions
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
+from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan
+from weather_flick_batch.testing.fakes.kma import kma_server
 from weather_flick_batch.warehouse.warehouse import Warehouse
 from weather_flick_batch.weather import assets as w
 from weather_flick_batch.weather import issuance
@@ -26,8 +28,6 @@ from weather_flick_batch.weather.jobs import (
     short_range_schedule,
     ultra_short_schedule,
 )
-from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan
-from weather_flick_batch_tests.fakes.kma import kma_server
 
 GOOD_KEY = "good-kma-key+/=123"
 
@@ -213,7 +213,8 @@ def test_redis_cache_spends_no_calls_on_rerun_and_archives_raw_payloads(monkeypa
 
 def test_too_old_partition_in_live_mode_is_one_clear_line(live):
     _reference()
-    old = issuance.short_range_partition_key(datetime(2026, 11, 2, 5, tzinfo=KST))
+    # Three days back: inside the partitions (they start where retention says), outside what KMA serves.
+    old = issuance.short_range_partition_key(issuance.latest_short_range_issuance(datetime.now(KST) - timedelta(days=3)))
     result = _short_range(old, raise_on_error=False)
     assert not result.success
     error = [e for e in result.all_events if e.is_step_failure][0].step_failure_data.error.message
@@ -249,13 +250,21 @@ def test_sample_mode_labels_everything_simulated():
     assert _rows("weather_short_range")["simulated"].all()
 
 
+# Ticks a few days back (partitions begin where retention says, so a fixed date would age out).
+_DAY = (datetime.now(KST) - timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _at(days: int, hour: int, minute: int) -> datetime:
+    return _DAY + timedelta(days=days, hours=hour, minutes=minute)
+
+
 @pytest.mark.parametrize("tick,schedule,expected", [
-    (datetime(2026, 11, 26, 2, 15, tzinfo=KST), short_range_schedule, "2026-11-26-02:00"),
-    (datetime(2026, 11, 26, 23, 15, tzinfo=KST), short_range_schedule, "2026-11-26-23:00"),
-    (datetime(2026, 11, 27, 0, 50, tzinfo=KST), nowcast_schedule, "2026-11-27-00:00"),
-    (datetime(2026, 12, 7, 14, 50, tzinfo=KST), ultra_short_schedule, "2026-12-07-14:30"),
-    (datetime(2026, 11, 26, 6, 40, tzinfo=KST), mid_range_schedule, "2026-11-26-06:00"),
-    (datetime(2026, 11, 26, 18, 40, tzinfo=KST), mid_range_schedule, "2026-11-26-18:00"),
+    (_at(0, 2, 15), short_range_schedule, _at(0, 2, 0).strftime("%Y-%m-%d-%H:%M")),
+    (_at(0, 23, 15), short_range_schedule, _at(0, 23, 0).strftime("%Y-%m-%d-%H:%M")),
+    (_at(1, 0, 50), nowcast_schedule, _at(1, 0, 0).strftime("%Y-%m-%d-%H:%M")),
+    (_at(1, 14, 50), ultra_short_schedule, _at(1, 14, 30).strftime("%Y-%m-%d-%H:%M")),
+    (_at(0, 6, 40), mid_range_schedule, _at(0, 6, 0).strftime("%Y-%m-%d-%H:%M")),
+    (_at(0, 18, 40), mid_range_schedule, _at(0, 18, 0).strftime("%Y-%m-%d-%H:%M")),
 ])
 def test_schedules_request_the_issuance_just_published(tick, schedule, expected):
     from weather_flick_batch.definitions import defs
@@ -264,3 +273,18 @@ def test_schedules_request_the_issuance_just_published(tick, schedule, expected)
     request = schedule.evaluate_tick(context).run_requests[0]
     assert request.partition_key == expected
     assert schedule.execution_timezone == "Asia/Seoul"
+
+
+def test_partitions_begin_where_retention_says_the_data_begins(monkeypatch):
+    from weather_flick_batch.air_quality.partitions import dust_forecast_partitions
+    from weather_flick_batch.weather import partitions
+
+    monkeypatch.setenv("WEATHER_FLICK_WEATHER_RETENTION_DAYS", "10")
+    assert partitions.retention_start(datetime(2026, 12, 7, 15, 20, tzinfo=KST)) == "2026-11-27-00:00"
+    # The loaded definitions: the first partition lies within the kept days (default 30), not at a fixed date.
+    today = datetime.now(KST)
+    first_days = {(today - timedelta(days=30 + lag)).date() for lag in (0, 1)}  # the load may precede midnight
+    for pdef, first_hour in [(partitions.nowcast_partitions, "00:00"), (partitions.short_range_partitions, "02:00"),
+                             (partitions.mid_range_partitions, "06:00"), (partitions.ultra_short_partitions, "00:30"),
+                             (dust_forecast_partitions, "05:00")]:
+        assert pdef.get_first_partition_key() in {f"{d:%Y-%m-%d}-{first_hour}" for d in first_days}

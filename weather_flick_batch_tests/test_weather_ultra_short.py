@@ -13,14 +13,14 @@ import pytest
 from weather_flick_batch import settings
 from weather_flick_batch.core.timeutil import KST, now_kst
 from weather_flick_batch.regions.assets import regions
-from weather_flick_batch.resources import build_resources
+from weather_flick_batch.definitions import build_resources
+from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan
+from weather_flick_batch.testing.fakes.kma import kma_server
 from weather_flick_batch.warehouse.warehouse import Warehouse
 from weather_flick_batch.weather import assets as w
 from weather_flick_batch.weather import issuance, parsing, sample_source
 from weather_flick_batch.weather.next_hours import build_next_hours, condition_text, wind_text
 from weather_flick_batch.weather.outlook import build_daily_outlook
-from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan
-from weather_flick_batch_tests.fakes.kma import kma_server
 
 GOOD_KEY = "ultra-short-key+/="
 

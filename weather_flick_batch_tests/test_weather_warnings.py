@@ -19,6 +19,8 @@ from weather_flick_batch.core.apiclient import (
     TransientApiError,
 )
 from weather_flick_batch.core.timeutil import KST
+from weather_flick_batch.testing.fakes.http_fault_server import FaultPlan, kma_json_error
+from weather_flick_batch.testing.fakes.kma_warnings import kma_warnings_server
 from weather_flick_batch.weather_warnings import codes, parsing, sample_source, zones
 from weather_flick_batch.weather_warnings.client import (
     OP_EVENTS,
@@ -39,8 +41,6 @@ from weather_flick_batch.weather_warnings.parsing import (
     parse_status_text,
     summarise_by_district,
 )
-from weather_flick_batch_tests.fakes.http_fault_server import FaultPlan, kma_json_error
-from weather_flick_batch_tests.fakes.kma_warnings import kma_warnings_server
 
 
 def kst(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:

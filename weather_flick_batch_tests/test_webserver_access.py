@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from weather_flick_batch_tests.conftest import free_port
+from weather_flick_batch.testing.services import free_port
 from weather_flick_batch_tests.test_daemon_integration import stop_group, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent

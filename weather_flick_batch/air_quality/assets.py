@@ -8,12 +8,12 @@ Rows are audited before they are published (write-audit-publish), like every oth
 
 import dagster as dg
 
+from weather_flick_batch.air_quality import audits
 from weather_flick_batch.air_quality.partitions import dust_forecast_partitions
 from weather_flick_batch.air_quality.resources import AirKoreaResource
 from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
-from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
-from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
+from weather_flick_batch.policies import network_step
 from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
@@ -38,15 +38,18 @@ def _source(airkorea: AirKoreaResource, redis: RedisResource, s3: S3StorageResou
     return airkorea.source(response_cache(redis), raw_archive(s3), quota_ledger(redis))
 
 
+def _results(verdicts: dict) -> list[dg.AssetCheckResult]:
+    """An audits.*_verdicts dict (shared with the re-audit of what is published) as the gate's check results."""
+    return [check_result(name, verdict) for name, verdict in verdicts.items()]
+
+
 @dg.asset(
     key=FORECAST_KEY,
     group_name=GROUP,
     owners=OWNERS,
     partitions_def=dust_forecast_partitions,
     kinds=KINDS,
-    pool="airkorea_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "airkorea"},
+    **network_step("airkorea"),
     description=(
         "AirKorea's daily fine-dust forecast (getMinuDustFrcstDspth), one partition per issuance (05, 11, 17 "
         "and 23 h KST, available about 10 minutes later): the grade (좋음/보통/나쁨/매우나쁨) of PM10, PM2.5 "
@@ -67,7 +70,6 @@ def dust_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                   redis: RedisResource, s3: S3StorageResource) -> dg.MaterializeResult:
     from weather_flick_batch.air_quality import collect
     from weather_flick_batch.air_quality import issuance as I
-    from weather_flick_batch.air_quality.regions import FORECAST_REGIONS
 
     base = I.issuance_from_partition_key(context.partition_key)
     source = _source(airkorea, redis, s3)
@@ -76,22 +78,7 @@ def dust_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     now = now_kst()
     frame = collection.rows.assign(partition_issuance=base, simulated=source.simulated, loaded_at=now)
 
-    def evaluate(_conn):
-        pm = frame[frame["inform_code"].isin(["PM10", "PM25"])]
-        per_target = pm.groupby(["inform_code", "inform_date"])["forecast_region"].nunique()
-        short = {f"{c} {d}": int(n) for (c, d), n in per_target.items() if n < len(FORECAST_REGIONS)}
-        codes = set(pm["inform_code"])
-        complete = not short and {"PM10", "PM25"} <= codes
-        return [
-            check_result("forecast_every_region", quality.Verdict(
-                complete, {"targets": len(per_target), "targets_short_of_regions": len(short)},
-                "every region graded" if complete else
-                f"missing regions or pollutants: {short or sorted({'PM10', 'PM25'} - codes)}")),
-            check_result("forecast_unique_keys", quality.unique_keys(
-                frame, ["partition_issuance", "inform_code", "inform_date", "forecast_region"])),
-        ]
-
-    audit = PublishAudit(evaluate)
+    audit = PublishAudit(lambda _conn: _results(audits.forecast_verdicts(frame)))
     with publishing(context, audit):
         write = warehouse.get().replace_rows(schema.air_dust_forecast, frame, where={"partition_issuance": base},
                                              run_id=context.run.run_id, audit=audit)
@@ -116,9 +103,7 @@ def dust_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     group_name=GROUP,
     owners=OWNERS,
     kinds=KINDS,
-    pool="airkorea_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "airkorea"},
+    **network_step("airkorea"),
     description=(
         "The current hour's measurements of every AirKorea monitoring station (getCtprvnRltmMesureDnsty, "
         "ver 1.3, all provinces): PM10 and PM2.5 1-hour and 24-hour values, 1-hour grades, CAI. Each station is "
@@ -138,24 +123,13 @@ def dust_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 def dust_measurements(context: dg.AssetExecutionContext, warehouse: WarehouseResource, airkorea: AirKoreaResource,
                       redis: RedisResource, s3: S3StorageResource) -> dg.MaterializeResult:
     from weather_flick_batch.air_quality import collect
-    from weather_flick_batch.core.regions import PROVINCES
 
     source = _source(airkorea, redis, s3)
     with fatal_api_errors():
         collection = collect.collect_realtime(source, cache_ttl_s=600)
     frame = collection.rows.assign(simulated=source.simulated, loaded_at=now_kst())
 
-    def evaluate(_conn):
-        graded = set(frame.loc[frame["pm_grade_1h"].notna(), "region_code"].astype(int))
-        missing = sorted({p.area_code for p in PROVINCES} - graded)
-        return [
-            check_result("stations_every_province", quality.Verdict(
-                not missing, {"stations": len(frame), "provinces_without_grade": len(missing)},
-                "every province measured" if not missing else f"no graded station in provinces {missing}")),
-            check_result("stations_unique_keys", quality.unique_keys(frame, ["sido_name", "station_name", "data_time"])),
-        ]
-
-    audit = PublishAudit(evaluate)
+    audit = PublishAudit(lambda _conn: _results(audits.stations_verdicts(frame)))
     with publishing(context, audit):
         write = warehouse.get().replace_rows(schema.air_dust_stations, frame, run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(
@@ -195,7 +169,6 @@ def dust_measurements(context: dg.AssetExecutionContext, warehouse: WarehouseRes
 def dust_grades(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from weather_flick_batch.air_quality.daily import daily_grades
     from weather_flick_batch.air_quality.parsing import realtime_by_district
-    from weather_flick_batch.core.regions import PROVINCES
 
     wh = warehouse.get()
     now = now_kst()
@@ -209,14 +182,7 @@ def dust_grades(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
         stations["simulated"].any() if len(stations) else False)
     frame = frame.assign(simulated=simulated, loaded_at=now)
 
-    def evaluate(_conn):
-        have = set(frame.loc[(frame["forecast_date"] == today) & (frame["sigungu_code"] == 0), "region_code"])
-        missing = sorted({p.area_code for p in PROVINCES} - {int(r) for r in have})
-        return [check_result("grades_today_every_province", quality.Verdict(
-            not missing, {"rows": len(frame), "provinces_without_today": len(missing)},
-            "every province graded today" if not missing else f"no grade today for provinces {missing}"))]
-
-    audit = PublishAudit(evaluate)
+    audit = PublishAudit(lambda _conn: _results(audits.grades_verdicts(frame, today)))
     with publishing(context, audit):
         write = wh.replace_rows(schema.air_dust_grades, frame, run_id=context.run.run_id, audit=audit)
     bad = frame[frame["grade_code"] >= 3]

@@ -1,14 +1,19 @@
 """Daily analytics, stored as warehouse tables, with numeric metadata the Dagster UI plots over time."""
 
 import json
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from weather_flick_batch.analytics import audits
 from weather_flick_batch.core.timeutil import KST_NAME, now_kst
-from weather_flick_batch.checks import PublishAudit, publishing
+from weather_flick_batch.checks import PublishAudit, check_result, publishing
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+
+if TYPE_CHECKING:
+    from weather_flick_batch.core.quality import Verdict
 
 GROUP = "analytics"
 SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
@@ -19,7 +24,7 @@ DAILY = dg.AutomationCondition.on_cron("0 6 * * *", cron_timezone=KST_NAME)
 
 #: Checks that only warn: legitimately failing on a new instance (no pairs yet) or for data the
 #: platform does not own (a festival that is not an active destination). They never block publication.
-_WARNINGS = {"verification_has_pairs", "festival_days_scored"}
+_WARNINGS = audits.WARN_ONLY
 
 
 def _analytics_asset(name: str, table, deps: list, description: str, checks: dict[str, str]):
@@ -64,10 +69,10 @@ def _write(context, warehouse: WarehouseResource, table, frame, checks: list[dg.
         return warehouse.get().replace_rows(table, frame, run_id=context.run.run_id, audit=audit)
 
 
-def _check(name: str, passed: bool, description: str, severity=dg.AssetCheckSeverity.ERROR,
-           **metadata) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(check_name=name, passed=passed, severity=severity, description=description,
-                               metadata=metadata)
+def _checks(verdicts: "dict[str, Verdict]") -> list[dg.AssetCheckResult]:
+    """Check results from the verdicts of ``analytics.audits`` (the re-audit evaluates the same ones)."""
+    return [check_result(name, verdict, severity=dg.AssetCheckSeverity.WARN if name in _WARNINGS
+                         else dg.AssetCheckSeverity.ERROR) for name, verdict in verdicts.items()]
 
 
 @dg.asset(**_analytics_asset(
@@ -81,10 +86,7 @@ def region_weather_summary(context: dg.AssetExecutionContext, warehouse: Warehou
 
     wh = warehouse.get()
     frame = compute(wh.read_table(schema.weather_daily_outlook), wh.read_table(schema.forecast_points))
-    per_region = frame.groupby("region_code")["forecast_date"].nunique()
-    short = int((per_region < 10).sum()) + (17 - len(per_region))
-    checks = [_check("every_region_summarised", short == 0, f"{short} regions short of 10 days",
-                     regions=len(per_region))]
+    checks = _checks(audits.region_weather_verdicts(frame))
     write = _write(context, warehouse, schema.analytics_region_weather, frame, checks)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
@@ -123,8 +125,7 @@ def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     frame = pd.concat(parts, ignore_index=True) if parts else compute(
         pd.DataFrame(columns=["region_code", "forecast_date", "score", "grade_rank"]))
     best = frame[frame["is_best_day"]]
-    wrong = int((frame.groupby("region_code")["is_best_day"].sum() != 1).sum())
-    checks = [_check("one_best_day_per_region", wrong == 0, f"{wrong} regions without exactly one best day")]
+    checks = _checks(audits.score_distribution_verdicts(frame))
     write = _write(context, warehouse, schema.analytics_score_distribution, frame, checks)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
@@ -146,7 +147,6 @@ def score_distribution(context: dg.AssetExecutionContext, warehouse: WarehouseRe
 def festival_weather(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from weather_flick_batch.analytics.compute import festival_weather as compute
 
-    import pandas as pd
     import sqlalchemy as sa
 
     wh = warehouse.get()
@@ -159,20 +159,7 @@ def festival_weather(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     horizon = sorted(wh.read_select(sa.select(scores_tbl.c.forecast_date).distinct())["forecast_date"])
     festivals = wh.read_table(festivals_tbl)
     frame = compute(festivals, scores, horizon)
-    days = pd.to_datetime(pd.Series(horizon, dtype=object))
-    expected = sum(int(((days >= start) & (days <= end)).sum()) for start, end in zip(
-        pd.to_datetime(festivals["event_start_date"]), pd.to_datetime(festivals["event_end_date"])))
-    unscored = expected - len(frame)  # a festival that is not an active destination has no score
-    duplicates = int(frame.duplicated(["content_id", "forecast_date"]).sum())
-    out_of_range = int((~frame["score"].between(0, 100)).sum())
-    checks = [
-        _check("festival_days_scored", unscored == 0,
-               f"{unscored} of {expected} festival days in the horizon without a score" if unscored
-               else "every festival day scored", severity=dg.AssetCheckSeverity.WARN, festival_days=expected),
-        _check("festival_rows_valid", duplicates == 0 and out_of_range == 0,
-               f"{duplicates} duplicate festival days, {out_of_range} scores outside 0..100"
-               if duplicates or out_of_range else "one row per festival and day, scores within 0..100"),
-    ]
+    checks = _checks(audits.festival_weather_verdicts(frame, festivals, horizon))
     write = _write(context, warehouse, schema.analytics_festival_weather, frame, checks)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(frame), **write.as_metadata(),
@@ -213,16 +200,7 @@ def forecast_verification(context: dg.AssetExecutionContext, warehouse: Warehous
         for column in columns:
             frame[column] = pd.to_datetime(frame[column], utc=True)
     frame = compute(forecasts, observed, wh.read_table(schema.forecast_points))
-    invalid = int(((frame["temp_mae_c"] < 0) | ~frame["rain_accuracy"].between(0, 1)
-                   | (frame["rain_hit_rate"].notna() & ~frame["rain_hit_rate"].between(0, 1))
-                   | (frame["pairs"] < 1)).sum()) if len(frame) else 0
-    checks = [
-        _check("verification_has_pairs", len(frame) > 0, f"{int(frame['pairs'].sum()) if len(frame) else 0} pairs",
-               severity=dg.AssetCheckSeverity.WARN),
-        _check("verification_values_valid", invalid == 0,
-               f"{invalid} rows with a negative error, a rate outside 0..1 or no pairs" if invalid
-               else "every row valid", rows=len(frame)),
-    ]
+    checks = _checks(audits.forecast_verification_verdicts(frame))
     write = _write(context, warehouse, schema.analytics_forecast_verification, frame, checks)
     by_lead = frame.groupby("lead_day").apply(
         lambda g: (g["temp_mae_c"] * g["pairs"]).sum() / g["pairs"].sum(), include_groups=False) if len(frame) else {}

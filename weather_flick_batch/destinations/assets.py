@@ -7,11 +7,11 @@ from datetime import timedelta
 import dagster as dg
 
 from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
-from weather_flick_batch.core import quality
 from weather_flick_batch.core.regions import PROVINCES
+from weather_flick_batch.destinations import audits
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.destinations.resources import KtoResource
-from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
+from weather_flick_batch.policies import network_step
 from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
@@ -54,9 +54,7 @@ def _source_label(simulated: bool) -> str:
     group_name=GROUP,
     deps=["regions"],
     kinds={"python", "sql", "tourapi"},
-    pool="kto_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kto"},
+    **network_step("kto"),
     description="The districts (sigungu) of every province from TourAPI areaCode2: regions complete to district level. "
                 "Published in the same transaction as the back end's level-2 `regions` rows "
                 "('{area}_{sigungu}', parent = the area code).",
@@ -85,11 +83,8 @@ def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     frame["updated_at"] = now
     from weather_flick_batch.destinations.publish import district_region_rows
 
-    per_province = frame.groupby("region_code").size()
-    missing = sorted({p.area_code for p in PROVINCES} - set(per_province.index))
-    audit = PublishAudit(lambda _conn: [check_result("every_province_has_districts", quality.Verdict(
-        not missing, {"provinces_with_districts": len(per_province), "missing": str(missing)},
-        "every province has districts" if not missing else f"no districts for {missing}"))])
+    verdicts = audits.districts_verdicts(frame)
+    audit = PublishAudit(lambda _conn: [check_result(name, v) for name, v in verdicts.items()])
     with publishing(context, audit):
         write, service_write = warehouse.get().replace_many([
             (schema.districts, frame, {}, None),
@@ -119,9 +114,7 @@ CATALOGUE_CHECKS = {
     deps=["regions", DISTRICTS_KEY],
     partitions_def=province_partitions,
     kinds={"python", "sql", "tourapi"},
-    pool="kto_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kto"},
+    **network_step("kto"),
     description=(
         "Tourist destinations of one province from TourAPI (all content types): a full crawl weekly, an "
         "incremental sync (areaBasedSyncList2 with showflag) daily. Withdrawn destinations are kept inactive, "
@@ -191,25 +184,8 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
         writes.append((schema.destination_rejects, rejects, None, ["region_code", "content_id", "reason"]))
     known_districts = wh.read_table(schema.districts, {"region_code": area_code})["sigungu_code"]
     active = state[state["is_active"]]
-    required = active[["title", "content_type_id", "latitude", "longitude"]].isna().any(axis=1) | (
-        active["title"].astype(str).str.strip() == "")
-    outside = ~(active["latitude"].between(33, 39) & active["longitude"].between(124, 132))
-    unknown_district = active["sigungu_code"].notna() & ~active["sigungu_code"].isin(set(known_districts))
-    wrong_region = active["region_code"] != area_code
-    audit = PublishAudit(lambda _conn: [
-        check_result("catalogue_required_fields", quality.Verdict(
-            not required.any(), {"violations": int(required.sum())}, f"{int(required.sum())} rows lack fields")),
-        check_result("catalogue_inside_korea", quality.Verdict(
-            not outside.any(), {"outside": int(outside.sum())}, f"{int(outside.sum())} rows outside Korea")),
-        check_result("catalogue_unique_ids", quality.unique_keys(state, ["content_id"])),
-        check_result("catalogue_known_region", quality.Verdict(
-            not (unknown_district.any() or wrong_region.any()),
-            {"unknown_district": int(unknown_district.sum()), "wrong_region": int(wrong_region.sum()),
-             "districts_known": len(known_districts)},
-            "every destination in its region and a known district" if not (unknown_district.any() or
-                                                                           wrong_region.any())
-            else f"{int(unknown_district.sum())} unknown districts, {int(wrong_region.sum())} wrong regions")),
-    ])
+    verdicts = audits.catalogue_verdicts(state, area_code, known_districts)
+    audit = PublishAudit(lambda _conn: [check_result(name, verdicts[name]) for name in CATALOGUE_CHECKS])
     # The back end's tables change in this transaction: a failing check rolls them back with the catalogue.
     with publishing(context, audit):
         results = wh.replace_many(writes, run_id=context.run.run_id, audit=audit)
@@ -316,9 +292,7 @@ def catalogue_sync_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     group_name=GROUP,
     deps=[CATALOGUE_KEY],
     kinds={"python", "sql", "tourapi"},
-    pool="kto_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kto"},
+    **network_step("kto"),
     description="Festivals and events with their dates (TourAPI searchFestival2): those running from 30 days "
                 "ago onwards, for the festival calendar and the festival-weather analytics.",
     metadata={"dagster/column_schema": column_schema(schema.festival_events), "dagster/table_name": "festival_events"},
@@ -354,19 +328,11 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
                  .values(event_start_date=sa.bindparam("start"), event_end_date=sa.bindparam("end")))
     dated = [{"cid": r.content_id, "start": r.event_start_date, "end": r.event_end_date}
              for r in frame.itertuples(index=False)]
-    import pandas as pd
-
-    starts = pd.to_datetime(frame["event_start_date"])
-    ends = pd.to_datetime(frame["event_end_date"])
-    bad = int(((ends < starts) | ~frame["latitude"].between(33, 39)).sum())
-    upcoming = int(((starts.dt.date <= today + timedelta(days=60)) & (ends.dt.date >= today)).sum())
+    verdicts = audits.festival_verdicts(frame, today)
+    upcoming = verdicts["festival_calendar_not_empty"].metadata["upcoming_60_days"]
     audit = PublishAudit(lambda _conn: [
-        check_result("festival_dates_valid", quality.Verdict(bad == 0, {"invalid": bad},
-                                                        f"{bad} festivals with bad dates or places")),
-        check_result("festival_calendar_not_empty", quality.Verdict(
-            upcoming > 0, {"upcoming_60_days": upcoming}, f"{upcoming} festivals in the next 60 days"),
-            severity=dg.AssetCheckSeverity.WARN),
-    ])
+        check_result(name, v, severity=dg.AssetCheckSeverity.WARN if name in audits.WARN_ONLY
+                     else dg.AssetCheckSeverity.ERROR) for name, v in verdicts.items()])
     with publishing(context, audit):
         (write,) = warehouse.get().replace_many([(schema.festival_events, frame, {}, None)],
                                                 run_id=context.run.run_id, then=[(set_dates, dated)], audit=audit)
@@ -387,9 +353,7 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     group_name=GROUP,
     deps=[CATALOGUE_KEY],
     kinds={"python", "sql", "tourapi"},
-    pool="kto_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kto"},
+    **network_step("kto"),
     description=(
         "Pet-travel details (TourAPI detailPetTour2: which animals, where, what to bring) of the destinations "
         "that have them, in the back end's table pet_tour_info: pet_acpt_abl from acmpyTypeCd, pet_info the "
@@ -420,10 +384,8 @@ def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                                     "cat2", "cat3", "is_active", "first_seen_at", "simulated"])
     frame = pet_tour_rows(items, active, now)
     unmatched = len({str(i.get("contentid")) for i in items}) - len(frame)
-    bad = int(frame["content_id"].isna().sum() + frame["content_id"].duplicated().sum()
-              + frame["area_code"].isna().sum())
-    audit = PublishAudit(lambda _conn: [check_result("pet_tour_in_catalogue", quality.Verdict(
-        bad == 0, {"rows": len(frame), "bad_rows": bad}, f"{bad} rows without a unique id or area code"))])
+    verdicts = audits.pet_tour_verdicts(frame, active["content_id"])
+    audit = PublishAudit(lambda _conn: [check_result(name, v) for name, v in verdicts.items()])
     with publishing(context, audit):
         write = wh.replace_rows(schema.pet_tour_info, frame, run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(
@@ -465,9 +427,8 @@ def forecast_cells(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     })
     frame["point_id"] = [point_id(nx, ny) for nx, ny in zip(frame["nx"], frame["ny"])]
     frame["updated_at"] = now_kst()
-    missing = len(active) - len(frame)
-    audit = PublishAudit(lambda _conn: [check_result("every_destination_has_a_cell", quality.Verdict(
-        missing == 0, {"active": len(active), "mapped": len(frame)}, f"{missing} destinations without a cell"))])
+    verdicts = audits.cells_verdicts(active["content_id"], frame)
+    audit = PublishAudit(lambda _conn: [check_result(name, v) for name, v in verdicts.items()])
     with publishing(context, audit):
         write = wh.replace_rows(schema.destination_forecast_cells, frame, run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(

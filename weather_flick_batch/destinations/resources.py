@@ -1,10 +1,14 @@
 """The TourAPI source as a Dagster resource: the embedded catalogue by default, the live API when asked."""
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Optional
 
 import dagster as dg
 
+from weather_flick_batch import settings
+from weather_flick_batch.resources import secret_env
 from weather_flick_batch.core.apiclient import ApiConfigurationError
 
 
@@ -49,3 +53,18 @@ def _synthetic_catalogue(size: int) -> tuple:
     from weather_flick_batch.destinations.sample_source import synthetic_catalogue
 
     return tuple(synthetic_catalogue(size, seed=1))
+
+
+def build_kto_resource(environ: Mapping[str, str] | None = None) -> KtoResource:
+    """The resource as the settings say (embedded defaults unless the environment says otherwise)."""
+    env = os.environ if environ is None else environ
+    return KtoResource(
+        mode=settings.get("WEATHER_FLICK_KTO_MODE", env),
+        base_url=settings.get("WEATHER_FLICK_KTO_BASE_URL", env),
+        api_keys=secret_env("WEATHER_FLICK_KTO_API_KEYS", env),
+        timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
+        max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
+        backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
+        sample_catalogue_size=settings.get("WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE", env),
+        daily_limit=settings.get("WEATHER_FLICK_KTO_DAILY_LIMIT", env),
+    )

@@ -42,6 +42,7 @@ from weather_flick_batch.health.alerts import (
     SnsSmsChannel,
 )
 from weather_flick_batch.health.probes import Thresholds
+from weather_flick_batch.resources import secret_env
 
 __all__ = ["HealthResource", "AlertsResource", "build_health_resources"]
 
@@ -226,11 +227,6 @@ class AlertsResource(dg.ConfigurableResource):
 # --------------------------------------------------------------------------------------------
 
 
-def _secret(name: str, environ: Mapping[str, str]) -> Any:
-    """EnvVar for a secret that is set, None otherwise: the value never enters the definitions."""
-    return dg.EnvVar(name) if environ.get(name, "").strip() else None
-
-
 def _set(name: str, environ: Mapping[str, str]) -> bool:
     return bool(environ.get(name, "").strip())
 
@@ -289,22 +285,22 @@ def build_health_resources(environ: Mapping[str, str] | None = None) -> dict[str
         cooldown_s=get("WEATHER_FLICK_ALERT_COOLDOWN_S"),
         max_per_hour=get("WEATHER_FLICK_ALERT_MAX_PER_HOUR"),
         redis_url=get("WEATHER_FLICK_REDIS_URL"),
-        slack_token=_secret("WEATHER_FLICK_ALERT_SLACK_TOKEN", env),
+        slack_token=secret_env("WEATHER_FLICK_ALERT_SLACK_TOKEN", env),
         slack_channel=get("WEATHER_FLICK_ALERT_SLACK_CHANNEL"),
         slack_base_url=get("WEATHER_FLICK_ALERT_SLACK_BASE_URL"),
         smtp_host=get("WEATHER_FLICK_ALERT_SMTP_HOST"),
         smtp_port=get("WEATHER_FLICK_ALERT_SMTP_PORT"),
         smtp_security=security,
         smtp_username=get("WEATHER_FLICK_ALERT_SMTP_USERNAME"),
-        smtp_password=_secret("WEATHER_FLICK_ALERT_SMTP_PASSWORD", env),
+        smtp_password=secret_env("WEATHER_FLICK_ALERT_SMTP_PASSWORD", env),
         email_from=get("WEATHER_FLICK_ALERT_EMAIL_FROM"),
         email_to=get("WEATHER_FLICK_ALERT_EMAIL_TO"),
         sms_numbers=get("WEATHER_FLICK_ALERT_SMS_NUMBERS"),
         sns_topic_arn=get("WEATHER_FLICK_ALERT_SNS_TOPIC_ARN"),
         sns_region=get("WEATHER_FLICK_ALERT_SNS_REGION"),
         sns_endpoint_url=get("WEATHER_FLICK_ALERT_SNS_ENDPOINT_URL"),
-        kma_api_keys=_secret("WEATHER_FLICK_KMA_API_KEYS", env),
-        kto_api_keys=_secret("WEATHER_FLICK_KTO_API_KEYS", env),
-        warehouse_password=_secret("WEATHER_FLICK_WAREHOUSE_PASSWORD", env),
+        kma_api_keys=secret_env("WEATHER_FLICK_KMA_API_KEYS", env),
+        kto_api_keys=secret_env("WEATHER_FLICK_KTO_API_KEYS", env),
+        warehouse_password=secret_env("WEATHER_FLICK_WAREHOUSE_PASSWORD", env),
     )
     return {"health": health, "alerts": alerts}

@@ -9,8 +9,12 @@ resolves them.
 import dagster as dg
 
 from weather_flick_batch.maintenance import ops
+from weather_flick_batch.maintenance.config import validate_settings
+from weather_flick_batch.maintenance.jobs import jobs, schedules
+from weather_flick_batch.maintenance.sensors import sensors
 
 # A wrong retention or retry setting fails the code location at load, one line naming it.
-ops.validate_settings()
+validate_settings()
 
-defs = dg.Definitions(assets=[ops.BACKUP_SPEC, ops.INSTANCE_BACKUP_SPEC], jobs=ops.jobs, schedules=ops.schedules, sensors=ops.sensors)
+defs = dg.Definitions(assets=[ops.BACKUP_SPEC, ops.INSTANCE_BACKUP_SPEC], jobs=jobs, schedules=schedules,
+                      sensors=sensors)

@@ -1,17 +1,17 @@
-"""Maintenance as Dagster ops and jobs, their nightly schedules, and the failed-partition retry sensor.
+"""Maintenance as Dagster ops: the steps of the backup and cleanup jobs.
 
-- ``warehouse_backup_job``: create a consistent dump -> verify it by restoring it into a scratch
-  database (a mismatch fails the run) -> store it (S3 through dagster-aws when a bucket is set,
-  else ``<WEATHER_FLICK_HOME>/backups``) -> retention by age and by count.
-- ``cleanup_job``: platform logs, Dagster compute logs, run history and raw API archives, each
-  planned first; with ``dry_run: true`` the plan is reported and nothing changes, otherwise
-  exactly the plan is applied. Every op reports counts and bytes as metadata.
-- ``failed_partition_retry_sensor``: re-requests the partitions whose runs failed, a bounded
-  number of times, never one that has since succeeded or is already being re-run.
+- ``warehouse_backup_job`` (:mod:`.jobs`): create a consistent dump -> verify it by restoring it
+  into a scratch database (a mismatch fails the run) -> store it (S3 through dagster-aws when a
+  bucket is set, else ``<WEATHER_FLICK_HOME>/backups``) -> retention by age and by count.
+- ``cleanup_job`` (:mod:`.jobs`): platform logs, Dagster compute logs, run history and raw API
+  archives, each planned first; with ``dry_run: true`` the plan is reported and nothing changes,
+  otherwise exactly the plan is applied. Every op reports counts and bytes as metadata.
 
-The work itself lives in the Dagster-free modules :mod:`.backup` and :mod:`.cleanup`, imported
-inside the ops so loading the code location stays fast. Both jobs run in one process: the dump
-is a local file handed from step to step, and the steps are sequential anyway.
+The jobs and their schedules are in :mod:`.jobs`, ``failed_partition_retry_sensor`` in
+:mod:`.sensors`, the settings check and backup locations in :mod:`.config`. The work itself lives in
+the Dagster-free modules :mod:`.backup` and :mod:`.cleanup`, imported inside the ops so loading the
+code location stays fast. Both jobs run in one process: the dump is a local file handed from step to
+step, and the steps are sequential anyway.
 
 No ``from __future__ import annotations`` here: Dagster reads the ops' annotations (context,
 Config, resources) at decoration time and needs them as real classes.
@@ -19,67 +19,30 @@ Config, resources) at decoration time and needs them as real classes.
 
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import dagster as dg
 
 from weather_flick_batch import settings
-from weather_flick_batch.core.timeutil import KST_NAME, to_kst
-from weather_flick_batch.destinations.jobs import destinations_sync_job
-from weather_flick_batch.policies import LANE_TAGS
+from weather_flick_batch.maintenance.config import (
+    BACKUP_PREFIX,
+    INSTANCE_BACKUP_PREFIX,
+    LOG_DIR_NAME,
+    RAW_PREFIX,
+    _discard_workdir,
+    _setting,
+    _workdir,
+    backup_dir,
+    validate_settings,
+)
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
-from weather_flick_batch.schedules_policy import default_schedule_status, default_sensor_status
-from weather_flick_batch.weather.jobs import mid_range_job, nowcast_job, short_range_job, ultra_short_job
 
-if TYPE_CHECKING:  # imported lazily at run time (load-time budget)
-    from weather_flick_batch.maintenance.backup import BackupArtifact
-
-MAINTENANCE_TAGS = LANE_TAGS["maintenance"]
-
-BACKUP_PREFIX = "backups"  # S3 prefix of warehouse backups (and the local directory's name)
-INSTANCE_BACKUP_PREFIX = "instance-backups"  # the Dagster instance database's, beside (not under) it
-RAW_PREFIX = "raw"  # same as weather_flick_batch.resources.api.RAW_PREFIX (not imported: it loads the API client)
-LOG_DIR_NAME = "logs"
 METADATA_LIST_LIMIT = 200  # paths listed in metadata per op; counts and bytes always cover everything
-
-# Settings that must be >= a minimum; checked at load by validate_settings() and again at run time.
-_MINIMUMS = {
-    "WEATHER_FLICK_BACKUP_KEEP_DAYS": 0,
-    "WEATHER_FLICK_BACKUP_KEEP_COUNT": 1,  # retention never deletes the last backup
-    "WEATHER_FLICK_RUN_RETENTION_DAYS": 0,
-    "WEATHER_FLICK_LOG_COMPRESS_AFTER_DAYS": 0,
-    "WEATHER_FLICK_LOG_DELETE_AFTER_DAYS": 0,
-    "WEATHER_FLICK_COMPUTE_LOG_RETENTION_DAYS": 0,
-    "WEATHER_FLICK_PARTITION_RETRY_LIMIT": 0,
-    "WEATHER_FLICK_PARTITION_RETRY_LOOKBACK_HOURS": 1,
-    "WEATHER_FLICK_RAW_RETENTION_DAYS": 0,
-}
-
-
-def _setting(name: str) -> int:
-    """An integer maintenance setting, refused with one line naming it when below its minimum."""
-    value = settings.get(name)
-    minimum = _MINIMUMS[name]
-    if value < minimum:
-        raise settings.SettingsError(f"{name}={value!r} is invalid: expected an integer >= {minimum}")
-    return value
-
-
-def validate_settings() -> None:
-    """Fail at load, with one line naming the variable, for an unusable maintenance setting."""
-    for name in _MINIMUMS:
-        _setting(name)
-    compress = _setting("WEATHER_FLICK_LOG_COMPRESS_AFTER_DAYS")
-    delete = _setting("WEATHER_FLICK_LOG_DELETE_AFTER_DAYS")
-    if compress > delete:
-        raise settings.SettingsError(
-            f"WEATHER_FLICK_LOG_COMPRESS_AFTER_DAYS={compress} is invalid: it must not exceed "
-            f"WEATHER_FLICK_LOG_DELETE_AFTER_DAYS={delete}")
 
 
 def _utcnow() -> datetime:
@@ -124,23 +87,6 @@ INSTANCE_BACKUP_SPEC = dg.AssetSpec(
                 "instance-backups/ (or WEATHER_FLICK_HOME/instance-backups) by warehouse_backup_job. Restore: "
                 "`weather-flick-batch backup restore --key instance-backups/<name> --target-url <empty db>`.",
 )
-
-
-def backup_dir() -> Path:
-    """Where backups are kept without S3 (and where dumps are staged before an upload)."""
-    return settings.home_dir() / BACKUP_PREFIX
-
-
-def _workdir(run_id: str) -> Path:
-    # Staged next to the final directory: storing locally is then a rename on the same filesystem.
-    return backup_dir() / ".work" / run_id
-
-
-def _discard_workdir(artifact: "BackupArtifact | None", run_id: str) -> None:
-    """Remove this run's staging directory (an unverified or already uploaded dump is no backup)."""
-    if artifact is not None:
-        artifact.path.unlink(missing_ok=True)
-    shutil.rmtree(_workdir(run_id), ignore_errors=True)
 
 
 @dg.op(
@@ -335,19 +281,6 @@ def back_up_instance_database(context: dg.OpExecutionContext, s3: S3StorageResou
         "backup": artifact.name, "location": location, "size_bytes": artifact.size, "sha256": artifact.sha256,
         "tables": len(artifact.table_stats), "rows": sum(t.row_count for t in artifact.table_stats.values()),
         **result.as_metadata(), **retention.as_metadata()}))
-
-
-@dg.job(
-    name="warehouse_backup_job",
-    description="Consistent warehouse dump, verified by a restore into a scratch database, stored in S3 (or "
-                "locally) with its SHA-256 manifest, then retention by age and count; the Dagster instance's "
-                "PostgreSQL database the same way.",
-    tags=MAINTENANCE_TAGS,
-    executor_def=dg.in_process_executor,
-)
-def warehouse_backup_job() -> None:
-    apply_backup_retention(store_warehouse_backup(verify_warehouse_backup(create_warehouse_backup())))
-    back_up_instance_database()  # independent: one failing does not stop the other
 
 
 # =============================================================================================
@@ -573,236 +506,3 @@ def cleanup_report(
         "by_area": dg.MetadataValue.json(report["by_area"]),
     })
     return report
-
-
-@dg.config_mapping
-def _cleanup_run_config(config: CleanupConfig) -> dg.RunConfig:
-    """One switch for the whole job (``dry_run: true`` in the launchpad), fanned out to every op."""
-    ops = ("cleanup_platform_logs", "cleanup_compute_logs", "purge_old_runs", "expire_raw_archives",
-           "expire_warehouse_rows")
-    return dg.RunConfig(ops={name: CleanupConfig(dry_run=config.dry_run) for name in ops})
-
-
-@dg.job(
-    name="cleanup_job",
-    description="Compress and expire platform logs, expire Dagster compute logs, purge old run history, "
-                "expire raw API archives (local and S3) and warehouse rows nothing reads any more. Run config "
-                "`dry_run: true` only reports.",
-    tags=MAINTENANCE_TAGS,
-    config=_cleanup_run_config,
-    executor_def=dg.in_process_executor,
-)
-def cleanup_job() -> None:
-    cleanup_report(cleanup_platform_logs(), cleanup_compute_logs(), purge_old_runs(), expire_raw_archives(),
-                   expire_warehouse_rows())
-
-
-# =============================================================================================
-# Schedules (KST): the previous system ran log cleanup at 01:00 and the backup at 02:00.
-# =============================================================================================
-
-
-def _nightly(kind: str):
-    def evaluate(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        # run_key: a tick evaluated twice (daemon restart) never starts a second run for the night.
-        tick = to_kst(context.scheduled_execution_time)
-        return dg.RunRequest(run_key=f"{kind}-{tick:%Y-%m-%d}", tags={"weather_flick/scheduled_for": tick.isoformat()})
-
-    return evaluate
-
-
-cleanup_schedule = dg.ScheduleDefinition(
-    name="cleanup_schedule", job=cleanup_job, cron_schedule="0 1 * * *", execution_timezone=KST_NAME,
-    execution_fn=_nightly("cleanup"), default_status=default_schedule_status(),
-    description="Daily at 01:00 KST: logs, compute logs, run history and raw archives (a real run, not a dry run).",
-)
-warehouse_backup_schedule = dg.ScheduleDefinition(
-    name="warehouse_backup_schedule", job=warehouse_backup_job, cron_schedule="0 2 * * *",
-    execution_timezone=KST_NAME, execution_fn=_nightly("backup"), default_status=default_schedule_status(),
-    description="Daily at 02:00 KST: verified warehouse backup, then retention.",
-)
-
-
-# =============================================================================================
-# Failed partitions: re-requested a bounded number of times
-# =============================================================================================
-
-PARTITION_RETRY_TAG = "weather_flick/partition_retry"  # attempts made so far for this partition ("1", "2", ...)
-RETRY_OF_TAG = "weather_flick/retry_of"  # the failed run this one re-requests
-PARTITION_TAG = "dagster/partition"
-WILL_RETRY_TAG = "dagster/will_retry"  # set by Dagster on failed runs that run retries will re-execute
-
-RETRYABLE_JOBS = (nowcast_job, ultra_short_job, short_range_job, mid_range_job, destinations_sync_job)
-RETRYABLE_JOB_NAMES = frozenset(job.name for job in RETRYABLE_JOBS)
-
-# A failure is looked at only once it is this old: Dagster tags a failed run with dagster/will_retry
-# just after storing the failure, and the run-retry daemon needs a moment to launch its retry.
-FAILURE_SETTLE_SECONDS = 30.0
-_PAGE = 100
-_MAX_PER_TICK = 500
-
-
-def _sensor_clock() -> float:
-    """The sensor's notion of now (a seam for tests; event timestamps are epoch seconds)."""
-    return time.time()
-
-
-@dataclass(frozen=True)
-class RetryDecision:
-    """What the sensor decided for one failed run (also what it logs)."""
-
-    run_id: str
-    job_name: str
-    partition: str | None
-    request: dg.RunRequest | None
-    reason: str
-
-
-def _carried_tags(tags: dict[str, str]) -> dict[str, str]:
-    """The failed run's own tags worth keeping (e.g. the sync mode); Dagster's and ours are reset."""
-    return {k: v for k, v in tags.items()
-            if not k.startswith(("dagster/", ".dagster/")) and k not in (PARTITION_RETRY_TAG, RETRY_OF_TAG)}
-
-
-def _succeeded_since(instance: dg.DagsterInstance, repository_def: Any, job_name: str, partition: str,
-                     since: datetime) -> bool:
-    """True when every asset of the job has a materialization of the partition after ``since``.
-
-    Catches a partition that succeeded through another job (a backfill, a manual materialization),
-    which the run-history check cannot see.
-    """
-    if repository_def is None or not repository_def.has_job(job_name):
-        return False
-    asset_keys = repository_def.get_job(job_name).asset_layer.selected_asset_keys
-    if not asset_keys:
-        return False
-    for key in asset_keys:
-        records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition], after_timestamp=since.timestamp()),
-            limit=1,
-        ).records
-        if not records:
-            return False
-    return True
-
-
-def decide_retry(instance: dg.DagsterInstance, run_id: str, limit: int, repository_def: Any = None) -> RetryDecision:
-    """Whether the failed run ``run_id`` gets a new run for its partition, and why (or why not)."""
-    record = instance.get_run_record_by_id(run_id)
-    if record is None:
-        return RetryDecision(run_id, "?", None, None, "run no longer exists")
-    run = record.dagster_run
-    partition = run.tags.get(PARTITION_TAG)
-
-    def no(reason: str) -> RetryDecision:
-        return RetryDecision(run_id, run.job_name, partition, None, reason)
-
-    if run.job_name not in RETRYABLE_JOB_NAMES:
-        return no("job is not one of the partitioned jobs this sensor retries")
-    if not partition:
-        return no("run has no single partition (a range backfill or an unpartitioned run)")
-    if run.status != dg.DagsterRunStatus.FAILURE:
-        return no(f"run is {run.status.value}, not FAILURE")
-    if run.tags.get(WILL_RETRY_TAG) == "true":
-        # Run retries (dagster.yaml) re-execute crashed runs; a second retry from here would double it.
-        return no("run retries will re-execute this run")
-    newer = [r for r in instance.get_run_records(
-        filters=dg.RunsFilter(job_name=run.job_name, tags={PARTITION_TAG: partition},
-                              created_after=record.create_timestamp),
-        limit=5,
-    ) if r.dagster_run.run_id != run_id]
-    if newer:
-        latest = newer[0].dagster_run
-        return no(f"partition already has a newer run {latest.run_id} ({latest.status.value})")
-    # Since the failure ended (not since the run began): a run that materialized its assets and
-    # then failed a blocking check did not succeed.
-    failed_at = datetime.fromtimestamp(record.end_time, timezone.utc) if record.end_time else record.update_timestamp
-    if _succeeded_since(instance, repository_def, run.job_name, partition, failed_at):
-        return no("partition has been materialized since")
-    try:
-        attempts = int(run.tags.get(PARTITION_RETRY_TAG, "0"))
-    except ValueError:
-        attempts = limit  # a tag we did not write: do not guess, do not loop
-    if attempts >= limit:
-        return no(f"gave up: {attempts} re-request(s) already made (limit {limit})")
-    if repository_def is not None and repository_def.has_job(run.job_name):
-        partitions_def = repository_def.get_job(run.job_name).partitions_def
-        if partitions_def is not None and not partitions_def.has_partition_key(partition):
-            return no(f"partition {partition} no longer exists in the job's partitions")
-    tags = {**_carried_tags(dict(run.tags)), PARTITION_RETRY_TAG: str(attempts + 1), RETRY_OF_TAG: run_id}
-    request = dg.RunRequest(
-        # One request per failed run: even if the cursor were lost, the run_key dedupes it.
-        run_key=f"partition-retry-{run_id}",
-        job_name=run.job_name,
-        partition_key=partition,
-        run_config=run.run_config,  # e.g. the sync mode (full/incremental) the failed run had
-        tags=tags,
-    )
-    return RetryDecision(run_id, run.job_name, partition, request, f"re-requested (attempt {attempts + 1} of {limit})")
-
-
-def _failures_after(instance: dg.DagsterInstance, cursor: int | None, since_ts: float) -> Iterable[Any]:
-    """RUN_FAILURE event records after the cursor (or since ``since_ts`` on a first tick), oldest first."""
-    job_names = sorted(RETRYABLE_JOB_NAMES) if instance.event_log_storage.supports_run_status_change_job_name_filter \
-        else None
-    fetched = 0
-    after = cursor
-    while fetched < _MAX_PER_TICK:
-        records_filter = dg.RunStatusChangeRecordsFilter(
-            event_type=dg.DagsterEventType.RUN_FAILURE,
-            after_storage_id=after,
-            after_timestamp=since_ts if after is None else None,
-            job_names=job_names,
-        )
-        records = instance.fetch_run_status_changes(records_filter, limit=_PAGE, ascending=True).records
-        yield from records
-        fetched += len(records)
-        if len(records) < _PAGE:
-            return
-        after = records[-1].storage_id
-
-
-@dg.sensor(
-    name="failed_partition_retry_sensor",
-    jobs=list(RETRYABLE_JOBS),
-    minimum_interval_seconds=300,
-    default_status=default_sensor_status(),
-    description="Re-requests partitions of the weather and destination-sync jobs whose runs failed, at most "
-                "WEATHER_FLICK_PARTITION_RETRY_LIMIT times each (counted by the run tag "
-                "weather_flick/partition_retry); skips partitions that succeeded or are being re-run since.",
-)
-def failed_partition_retry_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Cursor: the event-log storage id of the last RUN_FAILURE handled, so each failure is seen once."""
-    limit = _setting("WEATHER_FLICK_PARTITION_RETRY_LIMIT")
-    lookback_s = _setting("WEATHER_FLICK_PARTITION_RETRY_LOOKBACK_HOURS") * 3600
-    now = _sensor_clock()
-    try:
-        cursor = int(context.cursor) if context.cursor else None
-    except ValueError:
-        cursor = None  # an unreadable cursor: start again from the lookback window (run_keys dedupe)
-    requests: list[dg.RunRequest] = []
-    last = cursor
-    for record in _failures_after(context.instance, cursor, now - lookback_s):
-        if record.timestamp > now - FAILURE_SETTLE_SECONDS:
-            break  # too fresh: look again next tick (the cursor stays before it)
-        last = record.storage_id
-        if record.timestamp < now - lookback_s:
-            context.log.info(f"run {record.run_id}: failed more than the lookback window ago, not retried")
-            continue
-        if record.event_log_entry.dagster_event and record.event_log_entry.dagster_event.job_name not in \
-                RETRYABLE_JOB_NAMES:
-            continue
-        decision = decide_retry(context.instance, record.run_id, limit, context.repository_def)
-        context.log.info(f"run {decision.run_id} ({decision.job_name}, partition {decision.partition}): "
-                         f"{decision.reason}")
-        if decision.request is not None:
-            requests.append(decision.request)
-    new_cursor = str(last) if last is not None else context.cursor
-    if not requests:
-        return dg.SensorResult(skip_reason="no failed partition to re-request", cursor=new_cursor)
-    return dg.SensorResult(run_requests=requests, cursor=new_cursor)
-
-
-jobs = [warehouse_backup_job, cleanup_job]
-schedules = [cleanup_schedule, warehouse_backup_schedule]
-sensors = [failed_partition_retry_sensor]

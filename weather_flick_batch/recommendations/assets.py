@@ -6,8 +6,8 @@ import dagster as dg
 
 from weather_flick_batch import settings
 from weather_flick_batch.checks import PublishAudit, check_result, publishing
-from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
+from weather_flick_batch.recommendations import audits
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
@@ -19,7 +19,7 @@ TOP_KEY = dg.AssetKey(["recommendations", "regional_recommendations"])
 OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
 WARNINGS_KEY = dg.AssetKey(["weather", "warnings"])
 DUST_KEY = dg.AssetKey(["air_quality", "dust_grades"])
-HORIZON_DAYS = 10
+HORIZON_DAYS = audits.HORIZON_DAYS
 DESTINATION_COLUMNS = ["content_id", "title", "content_type_id", "region_code", "sigungu_code", "cat2", "cat3",
                        "is_active"]
 
@@ -114,21 +114,8 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
 
     def evaluate(_conn):
         # The stream has been consumed when this runs (inside the transaction, before the commit).
-        unscored = summary.unscored(destinations["content_id"])
-        short = summary.short_of(HORIZON_DAYS)
-        complete = unscored == 0 and short == 0
-        return [
-            check_result("scores_in_range", quality.Verdict(
-                summary.out_of_range == 0, {"out_of_range": summary.out_of_range},
-                f"{summary.out_of_range} scores outside 0..100")),
-            check_result("every_destination_every_day", quality.Verdict(
-                complete, {"active_destinations": len(destinations), "unscored": unscored, "short_of_horizon": short},
-                "every destination scored for the whole horizon" if complete
-                else f"{unscored} unscored, {short} short of {HORIZON_DAYS} days")),
-            check_result("grades_match_scores", quality.Verdict(
-                summary.grade_mismatches == 0, {"mismatched": summary.grade_mismatches},
-                f"{summary.grade_mismatches} grades inconsistent")),
-        ]
+        verdicts = audits.score_verdicts(summary, destinations["content_id"], len(destinations))
+        return [check_result(name, v) for name, v in verdicts.items()]
 
     audit = PublishAudit(evaluate)
     with publishing(context, audit):
@@ -186,19 +173,12 @@ def regional_recommendations(context: dg.AssetExecutionContext, warehouse: Wareh
     n = settings.get("WEATHER_FLICK_TOP_N")
     # Ranked and written inside the database (INSERT ... SELECT): no score row travels through Python.
     query = top_n_query(n).add_columns(sa.bindparam("as_of", now_kst(), type_=AwareDateTime()).label("as_of"))
-    scores, top = schema.destination_weather_scores, schema.regional_recommendations
+    top = schema.regional_recommendations
     province = top.c.level == "province"
 
     def evaluate(conn):
         # On the new lists, inside the INSERT ... SELECT transaction: no reader has seen them yet.
-        # Every region and day with a place that may be recommended (not under a 경보 that concerns it).
-        expected = sa.select(scores.c.region_code, scores.c.forecast_date).where(scores.c.warning_level < 2).distinct()
-        have = sa.select(top.c.region_code, top.c.forecast_date).where(province).distinct()
-        region_days = conn.execute(sa.select(sa.func.count()).select_from(expected.subquery())).scalar_one()
-        missing = conn.execute(sa.select(sa.func.count()).select_from(expected.except_(have).subquery())).scalar_one()
-        return [check_result("top_lists_not_empty", quality.Verdict(
-            missing == 0, {"region_days": region_days, "missing": missing},
-            "every region and day has a list" if missing == 0 else f"{missing} region-days without a list"))]
+        return [check_result(name, v) for name, v in audits.top_list_verdicts(conn).items()]
 
     audit = PublishAudit(evaluate)
     with publishing(context, audit):

@@ -9,9 +9,9 @@ import json
 import dagster as dg
 
 from weather_flick_batch.checks import PublishAudit, check_result, publishing
-from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.trips import audits
 from weather_flick_batch.trips.resources import TripDeliveryResource
 from weather_flick_batch.warehouse import backend_tables, schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
@@ -122,16 +122,10 @@ def trip_notices(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 
     def evaluate(_conn):
         # Every batch has been computed and written when this runs (inside the transaction, before the commit).
-        return [
-            check_result("every_active_stop_forecast", quality.Verdict(
-                tally.without_values == 0, {"stops": tally.stops, "located_in_horizon": tally.located_in_horizon,
-                                            "without_values": tally.without_values},
-                f"{tally.without_values} located stops within the horizon have no forecast values"),
-                asset_key=FORECASTS_KEY),
-            check_result("notices_within_backend_limits", quality.Verdict(
-                tally.out_of_limits == 0, {"notifications": tally.notifications, "out_of_limits": tally.out_of_limits},
-                f"{tally.out_of_limits} notifications exceed the back end's limits"), asset_key=NOTICES_KEY),
-        ]
+        stops = audits.trip_forecast_verdicts(tally.stops, tally.located_in_horizon, tally.without_values)
+        told = audits.notice_verdicts(tally.notifications, tally.out_of_limits)
+        return [*(check_result(name, v, asset_key=FORECASTS_KEY) for name, v in stops.items()),
+                *(check_result(name, v, asset_key=NOTICES_KEY) for name, v in told.items())]
 
     audit = PublishAudit(evaluate)
     with publishing(context, audit):

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from weather_flick_batch.trips import forecast, notices
+from weather_flick_batch.trips import audits, forecast, notices
 
 BATCH_PLANS = 10_000
 
@@ -68,15 +68,15 @@ class TripTally:
         self.stops += len(current)
         self.located.update(current["located_by"].value_counts().to_dict())
         if self.horizon is not None:
-            in_horizon = current[(current["located_by"] != "none") & (current["forecast_date"] <= self.horizon)]
-            self.located_in_horizon += len(in_horizon)
-            self.without_values += int(in_horizon["tmax_c"].isna().sum())
+            located, without = audits.stops_in_horizon(current, self.horizon)
+            self.located_in_horizon += located
+            self.without_values += without
         self.plans_with_changes += found
         for planned in batch.planned:
             self.severities[planned.notice.severity] += 1
             for row in planned.rows:
                 self.notifications += 1
-                if len(row["title"]) > 200 or len(row["message"]) > 1000 or not 1 <= row["priority"] <= 10:
+                if audits.exceeds_backend_limits(row["title"], row["message"], row["priority"]):
                     self.out_of_limits += 1
             if len(self.preview) < 10:
                 self.preview.append({"plan": planned.plan_id[:8], "severity": planned.notice.severity,

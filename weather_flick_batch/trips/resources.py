@@ -1,9 +1,13 @@
 """The senders of trip notices, from settings (secrets through dagster.EnvVar)."""
 
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Optional
 
 import dagster as dg
 
+from weather_flick_batch import settings
+from weather_flick_batch.resources import secret_env
 from weather_flick_batch.core.smtp import SECURITY as SMTP_SECURITY
 
 if TYPE_CHECKING:  # the senders import the warehouse (pandas): not at code-location load
@@ -42,3 +46,21 @@ class TripDeliveryResource(dg.ConfigurableResource):
         if self.fcm_project_id and self.fcm_credentials_file:
             out["PUSH"] = FcmSender(self.fcm_project_id, self.fcm_credentials_file, self.fcm_base_url, self.timeout_s)
         return out
+
+
+def build_trip_delivery_resource(environ: Mapping[str, str] | None = None) -> TripDeliveryResource:
+    """The resource as the settings say (embedded defaults unless the environment says otherwise)."""
+    env = os.environ if environ is None else environ
+    return TripDeliveryResource(
+        smtp_host=settings.get("WEATHER_FLICK_TRIP_SMTP_HOST", env),
+        smtp_port=settings.get("WEATHER_FLICK_TRIP_SMTP_PORT", env),
+        smtp_security=settings.get("WEATHER_FLICK_TRIP_SMTP_SECURITY", env),
+        smtp_username=settings.get("WEATHER_FLICK_TRIP_SMTP_USERNAME", env),
+        smtp_password=secret_env("WEATHER_FLICK_TRIP_SMTP_PASSWORD", env),
+        email_from=settings.get("WEATHER_FLICK_TRIP_EMAIL_FROM", env),
+        fcm_project_id=settings.get("WEATHER_FLICK_FCM_PROJECT_ID", env),
+        fcm_credentials_file=settings.get("WEATHER_FLICK_FCM_CREDENTIALS_FILE", env),
+        fcm_base_url=settings.get("WEATHER_FLICK_FCM_BASE_URL", env),
+        retry_base_s=settings.get("WEATHER_FLICK_TRIP_RETRY_BASE_S", env),
+        timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
+    )

@@ -12,15 +12,16 @@ from typing import Any
 import dagster as dg
 
 from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
-from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
-from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
+from weather_flick_batch.policies import network_step
 from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
+from weather_flick_batch.weather import audits
+from weather_flick_batch.weather.issuance import MID_RANGE, NOWCAST, SHORT_RANGE, ULTRA_SHORT, IssuanceKind
 from weather_flick_batch.weather.partitions import (
     mid_range_partitions,
     nowcast_partitions,
@@ -41,20 +42,18 @@ OUTLOOK_KEY = dg.AssetKey(["weather", "daily_outlook"])
 ULTRA_SHORT_KEY = dg.AssetKey(["weather", "ultra_short_forecast"])
 NEXT_HOURS_KEY = dg.AssetKey(["weather", "next_hours"])
 
-SHORT_RANGE_VARIABLES = {
-    "tmp_c": "temperature", "tmn_c": "temperature", "tmx_c": "temperature", "pop_pct": "probability",
-    "pcp_mm": "precipitation", "sno_cm": "snow", "reh_pct": "humidity", "wsd_ms": "wind", "vec_deg": "direction",
-}
-ULTRA_SHORT_VARIABLES = {"t1h_c": "temperature", "rn1_mm": "precipitation", "reh_pct": "humidity",
-                         "wsd_ms": "wind", "vec_deg": "direction"}
-NOWCAST_VARIABLES = {"t1h_c": "temperature", "rn1_mm": "precipitation", "reh_pct": "humidity", "wsd_ms": "wind",
-                     "vec_deg": "direction"}
-# A short-range issuance covers at least through the end of the day after tomorrow (>= 49 h).
-SHORT_RANGE_MIN_HOURS = 49
+# The checks' computations live in weather/audits.py (Dagster-free): the gates below and the re-audit of
+# what is published (PUBLISHED_AUDITS, `make checks`) call the same functions.
+SHORT_RANGE_MIN_HOURS = audits.SHORT_RANGE_MIN_HOURS
 
 
 def _check(name: str, asset_key: dg.AssetKey, description: str, blocking: bool = True) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name=name, asset=asset_key, description=description, blocking=blocking)
+
+
+def _results(verdicts: dict) -> list[dg.AssetCheckResult]:
+    """An audits.*_verdicts dict as the gate's check results, in the order of the asset's check specs."""
+    return [check_result(name, verdict) for name, verdict in verdicts.items()]
 
 
 def _source_label(simulated: bool) -> str:
@@ -66,32 +65,23 @@ def _ttl_until(next_publication) -> int:
     return max(60, int((next_publication - now_kst()).total_seconds()))
 
 
-def _fetch_issuance(context, kma: KmaResource, redis: RedisResource, s3: S3StorageResource, kind: str,
+def _fetch_issuance(context, kma: KmaResource, redis: RedisResource, s3: S3StorageResource, kind: IssuanceKind,
                     units: list, fetch, parse):
     """The partition's issuance for every unit (cell or region): source, servability, cache TTL, collect.
 
-    ``fetch(source, base, unit, ttl)`` returns a payload, ``parse(payload, unit, base)`` a ParseResult.
+    ``kind`` (NOWCAST, SHORT_RANGE, ...) turns the partition key into the base time and knows the next
+    publication and the previous issuance. ``fetch(source, base, unit, ttl)`` returns a payload,
+    ``parse(payload, unit, base)`` a ParseResult.
     """
-    from weather_flick_batch.weather import issuance
     from weather_flick_batch.weather.collect import collect
 
-    base_of, next_publication, previous = {
-        "nowcast": (issuance.nowcast_base_from_partition_key, issuance.next_nowcast_publication,
-                    issuance.previous_nowcast_issuance),
-        "short_range": (issuance.short_range_base_from_partition_key, issuance.next_short_range_publication,
-                        issuance.previous_short_range_issuance),
-        "mid_range": (issuance.mid_range_base_from_partition_key, issuance.next_mid_range_publication,
-                      issuance.previous_mid_range_issuance),
-        "ultra_short": (issuance.ultra_short_base_from_partition_key, issuance.next_ultra_short_publication,
-                        issuance.previous_ultra_short_issuance),
-    }[kind]
-    base = base_of(context.partition_key)
+    base = kind.base_from_partition_key(context.partition_key)
     source = kma.source(response_cache(redis), raw_archive(s3), quota_ledger(redis))
     _ensure_servable(source, base, kind)
-    ttl = _ttl_until(next_publication(now_kst()))
+    ttl = _ttl_until(kind.next_publication(now_kst()))
     with fatal_api_errors():
         frame, report = collect(units, base, fetch=lambda b, u: fetch(source, b, u, ttl), parse=parse,
-                                previous=previous, max_workers=kma.max_concurrency)
+                                previous=kind.previous, max_workers=kma.max_concurrency)
     return base, source, frame, report
 
 
@@ -99,7 +89,7 @@ def _cells(points) -> list[tuple[int, int]]:
     return list(zip(points["nx"].astype(int), points["ny"].astype(int)))
 
 
-def _ensure_servable(source, base, kind: str) -> None:
+def _ensure_servable(source, base, kind: IssuanceKind) -> None:
     """Live KMA serves only about the last day: refuse older partitions with one clear line.
 
     An issuance not published yet is left to KMA: its NODATA answer triggers the documented
@@ -150,8 +140,7 @@ def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     cells = destination_cells(wh)
     result = build_forecast_points(regions, cells, max_points=kma.max_points)
     frame = result.points.assign(updated_at=now_kst())
-    audit = PublishAudit(lambda _conn: [check_result("points_cover_every_province", quality.forecast_points_valid(
-        frame, regions["region_code"]))])
+    audit = PublishAudit(lambda _conn: _results(audits.points_verdicts(frame, regions["region_code"])))
     with publishing(context, audit):
         write = wh.replace_rows(schema.forecast_points, frame, run_id=context.run.run_id, audit=audit)
     meta: dict[str, Any] = {
@@ -190,9 +179,7 @@ def destination_cells(wh):
     deps=[POINTS_KEY],
     partitions_def=nowcast_partitions,
     kinds=KINDS,
-    pool="kma_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kma"},
+    **network_step("kma"),
     description=(
         "Current conditions (KMA ultra-short nowcast, getUltraSrtNcst) at every forecast point, one partition "
         "per hour (Asia/Seoul). Also the 'observed' side of forecast verification."
@@ -211,16 +198,12 @@ def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma
 
     points = _points(warehouse)
     base, source, frame, report = _fetch_issuance(
-        context, kma, redis, s3, "nowcast", _cells(points),
+        context, kma, redis, s3, NOWCAST, _cells(points),
         fetch=lambda src, b, u, ttl: src.nowcast(b, u[0], u[1], cache_ttl_s=ttl),
         parse=lambda payload, u, b: parse_ultra_short_nowcast(payload),
     )
     return _write_weather(context, warehouse, schema.weather_nowcast, frame, {"partition_hour": base},
-                          source, report, checks=[
-                              ("nowcast_values_in_range", lambda f: quality.values_in_range(f, NOWCAST_VARIABLES)),
-                              ("nowcast_every_point", lambda f: quality.every_unit_present(f, ["nx", "ny"], points)),
-                              ("nowcast_unique_keys", lambda f: quality.unique_keys(f, ["partition_hour", "nx", "ny"])),
-                          ])
+                          source, report, verdicts=lambda f: audits.nowcast_verdicts(f, points))
 
 
 # -- short-range forecast -----------------------------------------------------------------------
@@ -230,9 +213,7 @@ def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma
     deps=[POINTS_KEY],
     partitions_def=short_range_partitions,
     kinds=KINDS,
-    pool="kma_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kma"},
+    **network_step("kma"),
     description=(
         "KMA short-range forecast (getVilageFcst), one partition per issuance (02, 05, ..., 23 h KST). One row "
         "per point and valid hour with issuance time, lead time and every variable as a column (PCP/SNO text "
@@ -255,34 +236,12 @@ def short_range_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
 
     points = _points(warehouse)
     base, source, frame, report = _fetch_issuance(
-        context, kma, redis, s3, "short_range", _cells(points),
+        context, kma, redis, s3, SHORT_RANGE, _cells(points),
         fetch=lambda src, b, u, ttl: src.short_range(b, u[0], u[1], cache_ttl_s=ttl),
         parse=lambda payload, u, b: parse_short_range(payload),
     )
-
-    def max_ge_min(f):
-        import pandas as pd
-
-        daily = f.assign(day=f["valid_time"].dt.date).groupby(["nx", "ny", "day"]).agg(
-            tmx=("tmx_c", "max"), tmn=("tmn_c", "min")).reset_index()
-        return quality.max_not_below_min(pd.DataFrame(daily), "tmx", "tmn")
-
     return _write_weather(context, warehouse, schema.weather_short_range, frame, {"partition_issuance": base},
-                          source, report, checks=[
-                              ("short_range_values_in_range",
-                               lambda f: quality.values_in_range(f, SHORT_RANGE_VARIABLES)),
-                              ("short_range_complete", lambda f: _complete(f, points)),
-                              ("short_range_unique_keys",
-                               lambda f: quality.unique_keys(f, ["partition_issuance", "nx", "ny", "valid_time"])),
-                              ("short_range_max_ge_min", max_ge_min),
-                          ])
-
-
-def _complete(frame, points) -> quality.Verdict:
-    present = quality.every_unit_present(frame, ["nx", "ny"], points)
-    series = quality.hourly_series_complete(frame, ["nx", "ny"], "valid_time", SHORT_RANGE_MIN_HOURS)
-    return quality.Verdict(present.passed and series.passed, {**present.metadata, **series.metadata},
-                           f"{present.description}; {series.description}")
+                          source, report, verdicts=lambda f: audits.short_range_verdicts(f, points))
 
 
 # -- ultra-short forecast (the next six hours) ---------------------------------------------------
@@ -292,9 +251,7 @@ def _complete(frame, points) -> quality.Verdict:
     deps=[POINTS_KEY],
     partitions_def=ultra_short_partitions,
     kinds=KINDS,
-    pool="kma_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kma"},
+    **network_step("kma"),
     description=(
         "KMA ultra-short forecast (getUltraSrtFcst), one partition per hourly issuance (base HH:30 KST, published "
         "about HH:45): temperature, rain (KMA's category text parsed by the PCP rule), sky, precipitation type, "
@@ -315,18 +272,12 @@ def ultra_short_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
 
     points = _points(warehouse)
     base, source, frame, report = _fetch_issuance(
-        context, kma, redis, s3, "ultra_short", _cells(points),
+        context, kma, redis, s3, ULTRA_SHORT, _cells(points),
         fetch=lambda src, b, u, ttl: src.ultra_short(b, u[0], u[1], cache_ttl_s=ttl),
         parse=lambda payload, u, b: parse_ultra_short_forecast(payload),
     )
     return _write_weather(context, warehouse, schema.weather_ultra_short, frame, {"partition_base": base},
-                          source, report, checks=[
-                              ("ultra_short_values_in_range",
-                               lambda f: quality.values_in_range(f, ULTRA_SHORT_VARIABLES)),
-                              ("ultra_short_every_point", lambda f: quality.every_unit_present(f, ["nx", "ny"], points)),
-                              ("ultra_short_unique_keys",
-                               lambda f: quality.unique_keys(f, ["partition_base", "nx", "ny", "valid_time"])),
-                          ])
+                          source, report, verdicts=lambda f: audits.ultra_short_verdicts(f, points))
 
 
 @dg.asset(
@@ -363,21 +314,8 @@ def next_hours(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     frame = build_next_hours(ultra, points, now)
     frame["simulated"] = bool(ultra["simulated"].any()) if len(ultra) else False
     frame["loaded_at"] = now
-    age_h = (now - newest).total_seconds() / 3600
 
-    def evaluate(_conn):
-        missing = sorted(set(points["point_id"]) - set(frame["point_id"]))
-        return [
-            check_result("next_hours_every_point", quality.Verdict(
-                not missing, {"points": len(points), "points_missing": len(missing)},
-                "every point has hours ahead" if not missing else
-                f"{len(missing)} points have no hours ahead (e.g. {', '.join(missing[:5])})")),
-            check_result("next_hours_fresh", quality.Verdict(
-                age_h <= 3, {"issuance": newest.isoformat(), "age_hours": round(age_h, 2)},
-                f"issuance {newest:%Y-%m-%d %H:%M} KST is {age_h:.1f} h old")),
-        ]
-
-    audit = PublishAudit(evaluate)
+    audit = PublishAudit(lambda _conn: _results(audits.next_hours_verdicts(frame, points, newest, now)))
     with publishing(context, audit):
         write = wh.replace_rows(schema.weather_next_hours, frame, run_id=context.run.run_id, audit=audit)
     return dg.MaterializeResult(
@@ -396,8 +334,11 @@ def next_hours(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 
 
 # -- medium range -------------------------------------------------------------------------------
-def _mid_asset(key: dg.AssetKey, table, operation: str, parse_name: str, reg_column: str, description: str,
-               variables: dict[str, str], extra_checks: list):
+def _mid_asset(key: dg.AssetKey, table, fetch, parse, reg_column: str, description: str,
+               verdicts, extra_checks: list[tuple[str, str]]):
+    """``fetch(source, tm_fc, reg_id, ttl)`` returns a region's payload, ``parse(payload, reg_id, tm_fc)`` its
+    ParseResult; ``verdicts(frame, regions)``: the audits function of the gate; ``extra_checks``: (name,
+    description) of its checks beyond the three every medium-range asset has."""
     check_prefix = key.path[-1]
 
     @dg.asset(
@@ -406,73 +347,70 @@ def _mid_asset(key: dg.AssetKey, table, operation: str, parse_name: str, reg_col
         deps=[POINTS_KEY],
         partitions_def=mid_range_partitions,
         kinds=KINDS,
-        pool="kma_api",
-        retry_policy=NETWORK_RETRY,
-        tags={NETWORK_TAG: "kma"},
+        **network_step("kma"),
         description=description,
         metadata={"dagster/column_schema": column_schema(table), "dagster/table_name": table.name},
         check_specs=[
             _check(f"{check_prefix}_values_in_range", key, "Values within physical ranges."),
             _check(f"{check_prefix}_every_region", key, "Every region used by a forecast point, days 3..10."),
             _check(f"{check_prefix}_unique_keys", key, "One row per region and forecast date."),
-            *[_check(f"{check_prefix}_{name}", key, desc) for name, desc, _ in extra_checks],
+            *[_check(f"{check_prefix}_{name}", key, desc) for name, desc in extra_checks],
         ],
         code_version="1",
         op_tags={"weather_flick/op": check_prefix},
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
                redis: RedisResource, s3: S3StorageResource):
-        import pandas as pd
-
-        from weather_flick_batch.weather import parsing
-
         points = _points(warehouse)
-        regions = sorted(points[reg_column].unique())
-        fetch_fn = operation  # the KmaSource method name
-        parse_fn = getattr(parsing, parse_name)
+        regions = audits.mid_regions(points, reg_column)
         tm_fc, source, frame, report = _fetch_issuance(
-            context, kma, redis, s3, "mid_range", regions,
-            fetch=lambda src, b, reg, ttl: getattr(src, fetch_fn)(b, reg, cache_ttl_s=ttl),
-            parse=lambda payload, reg, b: parse_fn(payload, reg, b),
+            context, kma, redis, s3, MID_RANGE, regions, fetch=fetch, parse=parse,
         )
-        expected = pd.DataFrame({"reg_id": regions})
-        checks = [
-            (f"{check_prefix}_values_in_range", lambda f: quality.values_in_range(f, variables)),
-            (f"{check_prefix}_every_region", lambda f: quality.every_unit_present(f, ["reg_id"], expected)),
-            (f"{check_prefix}_unique_keys",
-             lambda f: quality.unique_keys(f, ["partition_tm_fc", "reg_id", "forecast_date"])),
-            *[(f"{check_prefix}_{name}", fn) for name, _, fn in extra_checks],
-        ]
-        return _write_weather(context, warehouse, table, frame, {"partition_tm_fc": tm_fc}, source, report, checks)
+        return _write_weather(context, warehouse, table, frame, {"partition_tm_fc": tm_fc}, source, report,
+                              verdicts=lambda f: verdicts(f, regions))
 
     _asset.__name__ = check_prefix  # a distinct op name per asset
     return _asset
 
 
+def _parse_mid_land(payload, reg_id, tm_fc):
+    # Imported when a run parses: pandas stays out of the code location's load.
+    from weather_flick_batch.weather.parsing import parse_mid_land
+
+    return parse_mid_land(payload, reg_id, tm_fc)
+
+
+def _parse_mid_ta(payload, reg_id, tm_fc):
+    from weather_flick_batch.weather.parsing import parse_mid_ta
+
+    return parse_mid_ta(payload, reg_id, tm_fc)
+
+
 mid_land_forecast = _mid_asset(
-    MID_LAND_KEY, schema.weather_mid_land, "mid_land", "parse_mid_land", "mid_land_reg_id",
+    MID_LAND_KEY, schema.weather_mid_land,
+    lambda src, tm_fc, reg, ttl: src.mid_land(tm_fc, reg, cache_ttl_s=ttl), _parse_mid_land, "mid_land_reg_id",
     "KMA medium-range land forecast (getMidLandFcst): rain probability and sky text per land region for days "
     "3..10, one partition per issuance (06 and 18 h KST).",
-    {"rain_prob_am": "probability", "rain_prob_pm": "probability", "rain_prob": "probability"}, [],
+    audits.mid_land_verdicts, [],
 )
 mid_temperature_forecast = _mid_asset(
-    MID_TA_KEY, schema.weather_mid_ta, "mid_ta", "parse_mid_ta", "mid_ta_reg_id",
+    MID_TA_KEY, schema.weather_mid_ta,
+    lambda src, tm_fc, reg, ttl: src.mid_ta(tm_fc, reg, cache_ttl_s=ttl), _parse_mid_ta, "mid_ta_reg_id",
     "KMA medium-range temperature forecast (getMidTa): daily minimum and maximum per city for days 3..10, "
     "one partition per issuance (06 and 18 h KST).",
-    {"ta_min_c": "temperature", "ta_max_c": "temperature"},
-    [("max_ge_min", "Daily maximum never below the minimum.",
-      lambda f: quality.max_not_below_min(f, "ta_max_c", "ta_min_c"))],
+    audits.mid_temperature_verdicts, [("max_ge_min", "Daily maximum never below the minimum.")],
 )
 
 
-def _write_weather(context, warehouse: WarehouseResource, table, frame, where: dict, source, report, checks):
-    """Label, write the partition in one transaction audited by the checks, report metadata."""
+def _write_weather(context, warehouse: WarehouseResource, table, frame, where: dict, source, report, verdicts):
+    """Label, write the partition in one transaction audited by ``verdicts(frame)`` (an audits function: the
+    checks by name), report metadata."""
     loaded_at = now_kst()
     for column, value in where.items():
         frame[column] = value
     frame["simulated"] = source.simulated
     frame["loaded_at"] = loaded_at
-    audit = PublishAudit(lambda _conn: [check_result(name, fn(frame)) for name, fn in checks])
+    audit = PublishAudit(lambda _conn: _results(verdicts(frame)))
     with publishing(context, audit):
         write = warehouse.get().replace_rows(table, frame, where=where, run_id=context.run.run_id, audit=audit)
     if report.fallback_note:
@@ -522,7 +460,7 @@ FOLLOWS_NEW_DATA_EXCEPT_HOURLY = (
 ).with_label("follows new short- and medium-range forecasts")
 next_hours = next_hours.with_attributes(automation_condition=FOLLOWS_NEW_DATA)
 
-OUTLOOK_HORIZON_DAYS = 10
+OUTLOOK_HORIZON_DAYS = audits.OUTLOOK_HORIZON_DAYS
 
 
 @dg.asset(
@@ -583,29 +521,7 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     outlook["simulated"] = simulated
     outlook["loaded_at"] = now
 
-    expected_rows = len(points) * OUTLOOK_HORIZON_DAYS
-    coverage = outlook.groupby("point_id")["forecast_date"].nunique()
-    short_points = int((coverage < OUTLOOK_HORIZON_DAYS).sum()) + len(set(points["point_id"]) - set(coverage.index))
-    core = ["tmax_c", "tmin_c", "cloud_pct", "pop_max_pct", "precip_mm", "wind_max_ms"]
-    nulls = int(outlook[core].isna().sum().sum())
-    ranges = quality.values_in_range(outlook, {"tmax_c": "temperature", "tmin_c": "temperature",
-                                               "rh_mean_pct": "humidity", "cloud_pct": "probability",
-                                               "pop_max_pct": "probability", "precip_mm": "precipitation",
-                                               "wind_max_ms": "wind"})
-
-    def evaluate(_conn):
-        return [
-            check_result("outlook_full_horizon", quality.Verdict(
-                short_points == 0 and len(outlook) == expected_rows,
-                {"rows": len(outlook), "expected_rows": expected_rows, "points_short_of_horizon": short_points},
-                "every point covers the horizon" if short_points == 0 else f"{short_points} points miss days")),
-            check_result("outlook_values_in_range", quality.Verdict(
-                ranges.passed and nulls == 0, {**ranges.metadata, "missing_core_values": nulls},
-                ranges.description if nulls == 0 else f"{nulls} missing core values; {ranges.description}")),
-            check_result("outlook_max_ge_min", quality.max_not_below_min(outlook, "tmax_c", "tmin_c")),
-        ]
-
-    audit = PublishAudit(evaluate)
+    audit = PublishAudit(lambda _conn: _results(audits.outlook_verdicts(outlook, points, OUTLOOK_HORIZON_DAYS)))
     with publishing(context, audit):
         write = wh.replace_rows(schema.weather_daily_outlook, outlook, run_id=context.run.run_id, audit=audit)
     by_source = outlook["source"].value_counts().to_dict()

@@ -24,6 +24,11 @@ previous implementation mixed naive server time with UTC and filed issuances bet
 00:00 and 09:00 KST on the wrong day.  Aware inputs in any zone are accepted and
 converted to KST; outputs are always in KST.
 
+Each product is an :class:`IssuanceKind` object (:data:`SHORT_RANGE`, :data:`NOWCAST`,
+:data:`MID_RANGE`, :data:`ULTRA_SHORT`): its base times, publication delay, partition keys and
+servability in one place. Callers pass the object, never a product name to dispatch on; the
+``*_issuance`` / ``*_partition_key`` functions below are shorthands for its methods.
+
 KMA serves only roughly the last day of issuances (:data:`SERVABLE_WINDOW`); a backfill
 beyond it cannot succeed, and :func:`check_servable` says so in one clear line instead of
 letting the API answer with an obscure ``NODATA_ERROR``.
@@ -33,7 +38,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Literal
 
 from weather_flick_batch.core.timeutil import KST
 
@@ -62,6 +66,12 @@ __all__ = [
     "ultra_short_base_from_partition_key",
     "SERVABLE_WINDOW",
     "IssuanceKind",
+    "SHORT_RANGE",
+    "NOWCAST",
+    "MID_RANGE",
+    "ULTRA_SHORT",
+    "ISSUANCE_KINDS",
+    "issuance_kind",
     "IssuanceTooOldError",
     "IssuanceNotPublishedError",
     "to_kst",
@@ -126,8 +136,6 @@ ULTRA_SHORT_HOURS = 6
 #: How far back KMA still serves an issuance ("roughly the last day").
 SERVABLE_WINDOW = timedelta(hours=24)
 
-IssuanceKind = Literal["short_range", "nowcast", "mid_range", "ultra_short"]
-
 
 class IssuanceTooOldError(ValueError):
     """The requested issuance is older than KMA still serves; it can never be fetched."""
@@ -138,14 +146,22 @@ class IssuanceNotPublishedError(ValueError):
 
 
 @dataclass(frozen=True)
-class _Schedule:
-    """A daily schedule of base hours (minute 0) and the delay until publication."""
+class IssuanceKind:
+    """One KMA product's issuances: a daily schedule of base times and the delay until publication.
 
-    name: str
+    Everything that differs between the products is here, so code handling "an issuance" takes
+    the kind object: :meth:`base_from_partition_key`, :meth:`next_publication`, :meth:`previous`,
+    :meth:`check_servable`... The four products are the module constants :data:`SHORT_RANGE`,
+    :data:`NOWCAST`, :data:`MID_RANGE` and :data:`ULTRA_SHORT`.
+    """
+
+    name: str  # "short_range", "nowcast", "mid_range", "ultra_short" (:data:`ISSUANCE_KINDS`)
     base_hours: tuple[int, ...]
-    delay: timedelta
+    delay: timedelta  # from the base time until KMA has published the issuance
     label: str  # human wording used in error messages
     minute: int = 0  # the base minute (ultra-short forecasts are issued at HH:30)
+    #: How far back KMA still serves an issuance of this kind.
+    servable_window: timedelta = SERVABLE_WINDOW
 
     def is_base(self, dt: datetime) -> bool:
         dt = to_kst(dt)
@@ -203,15 +219,73 @@ class _Schedule:
             )
         return dt
 
+    def publication_time(self, base: datetime) -> datetime:
+        """When the issuance with this base time is treated as published."""
+        return self.require_base(base) + self.delay
 
-_SHORT = _Schedule(
+    def partition_key(self, base: datetime) -> str:
+        """``"YYYY-MM-DD-HH:MM"`` of the KST base time (raises ``ValueError`` if not a base time)."""
+        return self.require_base(base).strftime(PARTITION_KEY_FORMAT)
+
+    def base_from_partition_key(self, key: str) -> datetime:
+        """Inverse of :meth:`partition_key` (validates the base time)."""
+        try:
+            naive = datetime.strptime(key, PARTITION_KEY_FORMAT)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"bad {self.label} partition key {key!r}: expected 'YYYY-MM-DD-HH:MM'"
+            ) from exc
+        # Partition keys are written in KST, so the wall-clock value is KST by definition.
+        return self.require_base(naive.replace(tzinfo=KST))
+
+    def oldest_servable(self, now: datetime) -> datetime:
+        """The oldest issuance KMA still serves at ``now``: see :func:`oldest_servable_issuance`."""
+        cutoff = to_kst(now) - self.servable_window
+        if self.is_base(cutoff):
+            return cutoff
+        return self.earliest_base_after(cutoff)
+
+    def check_servable(self, base: datetime, now: datetime) -> datetime:
+        """Validate that issuance ``base`` can be fetched at ``now``: see :func:`check_servable`."""
+        b = self.require_base(base)
+        now_kst = to_kst(now)
+        oldest = self.oldest_servable(now_kst)
+        if b < oldest:
+            raise IssuanceTooOldError(
+                f"KMA serves only about the last {int(self.servable_window.total_seconds() // 3600)} h "
+                f"of {self.label} issuances; {_fmt(b)} cannot be fetched "
+                f"(at {_fmt(now_kst)} the oldest servable is {_fmt(oldest)})"
+            )
+        published = b + self.delay
+        if published > now_kst:
+            raise IssuanceNotPublishedError(
+                f"{self.label} issuance {_fmt(b)} is not published before {_fmt(published)} "
+                f"(now {_fmt(now_kst)}); the newest available is {_fmt(self.latest(now_kst))}"
+            )
+        return b
+
+
+SHORT_RANGE = IssuanceKind(
     "short_range", SHORT_RANGE_BASE_HOURS, SHORT_RANGE_PUBLICATION_DELAY, "short-range"
 )
-_NOWCAST = _Schedule("nowcast", NOWCAST_BASE_HOURS, NOWCAST_PUBLICATION_DELAY, "nowcast")
-_MID = _Schedule("mid_range", MID_RANGE_BASE_HOURS, MID_RANGE_PUBLICATION_DELAY, "mid-range")
-_ULTRA = _Schedule("ultra_short", ULTRA_SHORT_BASE_HOURS, ULTRA_SHORT_PUBLICATION_DELAY, "ultra-short forecast",
-                   minute=30)
-_SCHEDULES: dict[str, _Schedule] = {s.name: s for s in (_SHORT, _NOWCAST, _MID, _ULTRA)}
+NOWCAST = IssuanceKind("nowcast", NOWCAST_BASE_HOURS, NOWCAST_PUBLICATION_DELAY, "nowcast")
+MID_RANGE = IssuanceKind("mid_range", MID_RANGE_BASE_HOURS, MID_RANGE_PUBLICATION_DELAY, "mid-range")
+ULTRA_SHORT = IssuanceKind("ultra_short", ULTRA_SHORT_BASE_HOURS, ULTRA_SHORT_PUBLICATION_DELAY,
+                           "ultra-short forecast", minute=30)
+#: The kinds by :attr:`IssuanceKind.name`, for names read from configuration or the command line.
+ISSUANCE_KINDS: dict[str, IssuanceKind] = {k.name: k for k in (SHORT_RANGE, NOWCAST, MID_RANGE, ULTRA_SHORT)}
+
+
+def issuance_kind(kind: IssuanceKind | str) -> IssuanceKind:
+    """``kind`` itself, or the kind of that name; ``ValueError`` for an unknown name."""
+    if isinstance(kind, IssuanceKind):
+        return kind
+    try:
+        return ISSUANCE_KINDS[kind]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown issuance kind {kind!r}; expected one of {sorted(ISSUANCE_KINDS)}"
+        ) from None
 
 
 def _fmt(dt: datetime) -> str:
@@ -239,7 +313,7 @@ def to_kst(dt: datetime) -> datetime:
 
 def is_short_range_base(dt: datetime) -> bool:
     """True if ``dt`` is exactly a short-range base time (02, 05, ..., 23:00 KST)."""
-    return _SHORT.is_base(dt)
+    return SHORT_RANGE.is_base(dt)
 
 
 def latest_short_range_issuance(at: datetime) -> datetime:
@@ -250,27 +324,27 @@ def latest_short_range_issuance(at: datetime) -> datetime:
     >>> latest_short_range_issuance(datetime(2026, 11, 26, 8, 5, tzinfo=KST)).hour
     5
     """
-    return _SHORT.latest(at)
+    return SHORT_RANGE.latest(at)
 
 
 def previous_short_range_issuance(base: datetime) -> datetime:
     """The short-range base time immediately before ``base`` (strictly earlier)."""
-    return _SHORT.previous(base)
+    return SHORT_RANGE.previous(base)
 
 
 def next_short_range_issuance(base: datetime) -> datetime:
     """The short-range base time immediately after ``base`` (strictly later)."""
-    return _SHORT.next(base)
+    return SHORT_RANGE.next(base)
 
 
 def short_range_publication_time(base: datetime) -> datetime:
     """When the issuance with this base time is treated as published."""
-    return _SHORT.require_base(base) + SHORT_RANGE_PUBLICATION_DELAY
+    return SHORT_RANGE.publication_time(base)
 
 
 def next_short_range_publication(at: datetime) -> datetime:
     """The first short-range publication instant strictly after ``at`` (for cache TTLs)."""
-    return _SHORT.next_publication(at)
+    return SHORT_RANGE.next_publication(at)
 
 
 # --------------------------------------------------------------------------- nowcast
@@ -278,32 +352,32 @@ def next_short_range_publication(at: datetime) -> datetime:
 
 def is_nowcast_base(dt: datetime) -> bool:
     """True if ``dt`` is exactly on the hour (every hour is a nowcast base)."""
-    return _NOWCAST.is_base(dt)
+    return NOWCAST.is_base(dt)
 
 
 def latest_nowcast_issuance(at: datetime) -> datetime:
     """The newest nowcast base (HH:00) published at ``at`` (available from HH:45)."""
-    return _NOWCAST.latest(at)
+    return NOWCAST.latest(at)
 
 
 def previous_nowcast_issuance(base: datetime) -> datetime:
     """The nowcast base time immediately before ``base``."""
-    return _NOWCAST.previous(base)
+    return NOWCAST.previous(base)
 
 
 def next_nowcast_issuance(base: datetime) -> datetime:
     """The nowcast base time immediately after ``base``."""
-    return _NOWCAST.next(base)
+    return NOWCAST.next(base)
 
 
 def nowcast_publication_time(base: datetime) -> datetime:
     """When the nowcast with this base time is treated as published (HH:45)."""
-    return _NOWCAST.require_base(base) + NOWCAST_PUBLICATION_DELAY
+    return NOWCAST.publication_time(base)
 
 
 def next_nowcast_publication(at: datetime) -> datetime:
     """The first nowcast publication instant strictly after ``at``."""
-    return _NOWCAST.next_publication(at)
+    return NOWCAST.next_publication(at)
 
 
 # --------------------------------------------------------------------------- mid range
@@ -311,32 +385,32 @@ def next_nowcast_publication(at: datetime) -> datetime:
 
 def is_mid_range_base(dt: datetime) -> bool:
     """True if ``dt`` is exactly a mid-range ``tmFc`` (06:00 or 18:00 KST)."""
-    return _MID.is_base(dt)
+    return MID_RANGE.is_base(dt)
 
 
 def latest_mid_range_issuance(at: datetime) -> datetime:
     """The newest mid-range ``tmFc`` published at ``at`` (available 30 min after)."""
-    return _MID.latest(at)
+    return MID_RANGE.latest(at)
 
 
 def previous_mid_range_issuance(base: datetime) -> datetime:
     """The mid-range ``tmFc`` immediately before ``base``."""
-    return _MID.previous(base)
+    return MID_RANGE.previous(base)
 
 
 def next_mid_range_issuance(base: datetime) -> datetime:
     """The mid-range ``tmFc`` immediately after ``base``."""
-    return _MID.next(base)
+    return MID_RANGE.next(base)
 
 
 def mid_range_publication_time(base: datetime) -> datetime:
     """When the mid-range issuance with this ``tmFc`` is treated as published."""
-    return _MID.require_base(base) + MID_RANGE_PUBLICATION_DELAY
+    return MID_RANGE.publication_time(base)
 
 
 def next_mid_range_publication(at: datetime) -> datetime:
     """The first mid-range publication instant strictly after ``at``."""
-    return _MID.next_publication(at)
+    return MID_RANGE.next_publication(at)
 
 
 # --------------------------------------------------------------------------- ultra-short forecast
@@ -344,7 +418,7 @@ def next_mid_range_publication(at: datetime) -> datetime:
 
 def is_ultra_short_base(dt: datetime) -> bool:
     """True if ``dt`` is exactly an ultra-short forecast base time (every hour at HH:30 KST)."""
-    return _ULTRA.is_base(dt)
+    return ULTRA_SHORT.is_base(dt)
 
 
 def latest_ultra_short_issuance(at: datetime) -> datetime:
@@ -355,45 +429,30 @@ def latest_ultra_short_issuance(at: datetime) -> datetime:
     >>> latest_ultra_short_issuance(datetime(2026, 12, 7, 14, 40, tzinfo=KST)).strftime("%H:%M")
     '13:30'
     """
-    return _ULTRA.latest(at)
+    return ULTRA_SHORT.latest(at)
 
 
 def previous_ultra_short_issuance(base: datetime) -> datetime:
     """The ultra-short base time immediately before ``base`` (one hour earlier)."""
-    return _ULTRA.previous(base)
+    return ULTRA_SHORT.previous(base)
 
 
 def next_ultra_short_issuance(base: datetime) -> datetime:
     """The ultra-short base time immediately after ``base``."""
-    return _ULTRA.next(base)
+    return ULTRA_SHORT.next(base)
 
 
 def ultra_short_publication_time(base: datetime) -> datetime:
     """When the ultra-short forecast with this base time is treated as published (HH:45)."""
-    return _ULTRA.require_base(base) + ULTRA_SHORT_PUBLICATION_DELAY
+    return ULTRA_SHORT.publication_time(base)
 
 
 def next_ultra_short_publication(at: datetime) -> datetime:
     """The first ultra-short publication instant strictly after ``at``."""
-    return _ULTRA.next_publication(at)
+    return ULTRA_SHORT.next_publication(at)
 
 
 # --------------------------------------------------------------------------- partition keys
-
-
-def _partition_key(schedule: _Schedule, base: datetime) -> str:
-    return schedule.require_base(base).strftime(PARTITION_KEY_FORMAT)
-
-
-def _base_from_partition_key(schedule: _Schedule, key: str) -> datetime:
-    try:
-        naive = datetime.strptime(key, PARTITION_KEY_FORMAT)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"bad {schedule.label} partition key {key!r}: expected 'YYYY-MM-DD-HH:MM'"
-        ) from exc
-    # Partition keys are written in KST, so the wall-clock value is KST by definition.
-    return schedule.require_base(naive.replace(tzinfo=KST))
 
 
 def short_range_partition_key(base: datetime) -> str:
@@ -404,42 +463,42 @@ def short_range_partition_key(base: datetime) -> str:
     timezone="Asia/Seoul", fmt=PARTITION_KEY_FORMAT)`` yields the same keys.
     Raises ``ValueError`` if ``base`` is not a short-range base time.
     """
-    return _partition_key(_SHORT, base)
+    return SHORT_RANGE.partition_key(base)
 
 
 def short_range_base_from_partition_key(key: str) -> datetime:
     """Inverse of :func:`short_range_partition_key` (validates the base hour)."""
-    return _base_from_partition_key(_SHORT, key)
+    return SHORT_RANGE.base_from_partition_key(key)
 
 
 def nowcast_partition_key(base: datetime) -> str:
     """Partition key of a nowcast base hour, same format as the short-range keys."""
-    return _partition_key(_NOWCAST, base)
+    return NOWCAST.partition_key(base)
 
 
 def nowcast_base_from_partition_key(key: str) -> datetime:
     """Inverse of :func:`nowcast_partition_key`."""
-    return _base_from_partition_key(_NOWCAST, key)
+    return NOWCAST.base_from_partition_key(key)
 
 
 def mid_range_partition_key(base: datetime) -> str:
     """Partition key of a mid-range ``tmFc``, same format as the short-range keys."""
-    return _partition_key(_MID, base)
+    return MID_RANGE.partition_key(base)
 
 
 def mid_range_base_from_partition_key(key: str) -> datetime:
     """Inverse of :func:`mid_range_partition_key`."""
-    return _base_from_partition_key(_MID, key)
+    return MID_RANGE.base_from_partition_key(key)
 
 
 def ultra_short_partition_key(base: datetime) -> str:
     """Partition key of an ultra-short forecast base (``"YYYY-MM-DD-HH:30"``)."""
-    return _partition_key(_ULTRA, base)
+    return ULTRA_SHORT.partition_key(base)
 
 
 def ultra_short_base_from_partition_key(key: str) -> datetime:
     """Inverse of :func:`ultra_short_partition_key`."""
-    return _base_from_partition_key(_ULTRA, key)
+    return ULTRA_SHORT.base_from_partition_key(key)
 
 
 # --------------------------------------------------------------------------- KMA parameters
@@ -478,61 +537,31 @@ def parse_kma_tmfc(tm_fc: str) -> datetime:
 # --------------------------------------------------------------------------- servability
 
 
-def oldest_servable_issuance(now: datetime, kind: IssuanceKind = "short_range") -> datetime:
+def oldest_servable_issuance(now: datetime, kind: IssuanceKind | str = SHORT_RANGE) -> datetime:
     """The oldest issuance of ``kind`` KMA still serves at ``now``.
 
     That is the earliest base time not older than :data:`SERVABLE_WINDOW` before ``now``.
     The true retention is only "roughly a day", so this errs on the safe side: an issuance
-    exactly 24 h old is still attempted.
+    exactly 24 h old is still attempted. ``kind`` is an :class:`IssuanceKind` (or its name).
     """
-    schedule = _schedule(kind)
-    cutoff = to_kst(now) - SERVABLE_WINDOW
-    if schedule.is_base(cutoff):
-        return cutoff
-    return schedule.earliest_base_after(cutoff)
+    return issuance_kind(kind).oldest_servable(now)
 
 
 def check_servable(
-    base: datetime, now: datetime, kind: IssuanceKind = "short_range"
+    base: datetime, now: datetime, kind: IssuanceKind | str = SHORT_RANGE
 ) -> datetime:
     """Validate that issuance ``base`` of ``kind`` can be fetched at ``now``; return it in KST.
 
+    ``kind`` is an :class:`IssuanceKind` such as :data:`MID_RANGE` (a name such as
+    ``"mid_range"`` is looked up in :data:`ISSUANCE_KINDS`).
+
     Raises:
-        ValueError: ``base`` is not a base time of that product.
+        ValueError: ``base`` is not a base time of that product, or ``kind`` is unknown.
         IssuanceTooOldError: ``base`` is older than KMA still serves (a backfill that
             cannot succeed); the message is one line naming the issuance.
         IssuanceNotPublishedError: ``base`` is not published yet at ``now``.
     """
-    schedule = _schedule(kind)
-    b = schedule.require_base(base)
-    now_kst = to_kst(now)
-    oldest = oldest_servable_issuance(now_kst, kind)
-    if b < oldest:
-        raise IssuanceTooOldError(
-            f"KMA serves only about the last {_window_hours()} h of {schedule.label} "
-            f"issuances; {_fmt(b)} cannot be fetched "
-            f"(at {_fmt(now_kst)} the oldest servable is {_fmt(oldest)})"
-        )
-    published = b + schedule.delay
-    if published > now_kst:
-        raise IssuanceNotPublishedError(
-            f"{schedule.label} issuance {_fmt(b)} is not published before {_fmt(published)} "
-            f"(now {_fmt(now_kst)}); the newest available is {_fmt(schedule.latest(now_kst))}"
-        )
-    return b
-
-
-def _window_hours() -> int:
-    return int(SERVABLE_WINDOW.total_seconds() // 3600)
-
-
-def _schedule(kind: str) -> _Schedule:
-    try:
-        return _SCHEDULES[kind]
-    except KeyError:
-        raise ValueError(
-            f"unknown issuance kind {kind!r}; expected one of {sorted(_SCHEDULES)}"
-        ) from None
+    return issuance_kind(kind).check_servable(base, now)
 
 
 def issuance_date(base: datetime) -> date:

@@ -10,9 +10,8 @@ trips are recomputed only when that changes.
 import dagster as dg
 
 from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
-from weather_flick_batch.core import quality
 from weather_flick_batch.core.timeutil import now_kst
-from weather_flick_batch.policies import NETWORK_RETRY, NETWORK_TAG
+from weather_flick_batch.policies import network_step
 from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
@@ -20,6 +19,7 @@ from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
 from weather_flick_batch.weather.resources import KmaResource
+from weather_flick_batch.weather_warnings import audits
 
 GROUP = "weather"
 ZONES_KEY = dg.AssetKey(["weather", "warning_zones"])
@@ -60,14 +60,9 @@ def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                          sigungu_code=zones["sigungu_code"].fillna(0).astype(int),
                          updated_at=now_kst())
     districts = wh.read_table(schema.districts, columns=["region_code", "sigungu_code"])
-    covered = set(zip(frame.loc[frame["zone_type"] != "sea", "region_code"],
-                      frame.loc[frame["zone_type"] != "sea", "sigungu_code"]))
-    missing = [(r, d) for r, d in zip(districts["region_code"], districts["sigungu_code"]) if (r, d) not in covered]
-    audit = PublishAudit(lambda _conn: [
-        check_result("zones_cover_every_district", quality.Verdict(
-            not missing, {"zones": int(frame["zone_id"].nunique()), "districts_uncovered": len(missing)},
-            "every district is in a land zone" if not missing else f"{len(missing)} districts in no zone: {missing[:5]}")),
-    ])
+    # The check's computation is in weather_warnings/audits.py, shared with the re-audit of what is published.
+    audit = PublishAudit(lambda _conn: [check_result(name, verdict) for name, verdict
+                                        in audits.zones_verdicts(frame, districts).items()])
     with publishing(context, audit):
         write = wh.replace_rows(schema.weather_warning_zones, frame, run_id=context.run.run_id, audit=audit)
     summary = coverage_summary()
@@ -86,9 +81,7 @@ def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     owners=OWNERS,
     deps=[ZONES_KEY],
     kinds={"python", "sql", "kma"},
-    pool="kma_api",
-    retry_policy=NETWORK_RETRY,
-    tags={NETWORK_TAG: "kma"},
+    **network_step("kma"),
     description=(
         "The KMA weather warnings (특보) in force now, refreshed every 10 minutes: the warning-code events of the "
         "last three days (getPwnCd: the newest event per zone and kind, lifted and cancelled ones dropped), "
@@ -131,12 +124,9 @@ def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, km
     unmapped = int(meta.get("unmapped_zones", 0) or 0)
 
     def evaluate(_conn):
-        return [
-            check_result("warnings_unique", quality.unique_keys(in_force, ["area_name", "kind"])),
-            check_result("warnings_zones_resolved", quality.Verdict(
-                unmapped == 0, {"unmapped_zones": unmapped},
-                "every zone mapped" if unmapped == 0 else f"{unmapped} zones unmapped: {meta.get('zone_problems')}")),
-        ]
+        # The checks' computation is in weather_warnings/audits.py, shared with the re-audit of what is published.
+        verdicts = audits.warnings_verdicts(in_force, unmapped, meta.get("zone_problems"))
+        return [check_result(name, verdict) for name, verdict in verdicts.items()]
 
     audit = PublishAudit(evaluate)
     wh = warehouse.get()

@@ -1,0 +1,41 @@
+"""Step logs (stdout/stderr of every step) on S3, configured by the platform's own settings.
+
+The production dagster.yaml names this class under ``compute_logs``: every process that runs steps (the
+code server's run workers, Celery workers on other hosts) uploads its step logs to the same bucket as
+backups and raw archives (``WEATHER_FLICK_S3_BUCKET``, ``WEATHER_FLICK_S3_ENDPOINT_URL``,
+``WEATHER_FLICK_S3_REGION``, credentials from the standard AWS variables), so the UI shows every step's
+logs whichever host ran it. A local file manager would leave them on the worker's disk.
+
+It is Dagster's ``S3ComputeLogManager`` with its connection read from the settings instead of the yaml,
+so one set of variables configures S3 for the whole platform and no endpoint has to be written twice.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import Field, Noneable, StringSource
+from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
+
+from weather_flick_batch import settings
+
+
+class SettingsS3ComputeLogManager(S3ComputeLogManager):
+    @classmethod
+    def config_type(cls):
+        return {
+            "prefix": Field(StringSource, is_required=False, default_value="dagster/compute-logs"),
+            "local_dir": Field(StringSource, is_required=False),
+            # Seconds between partial uploads while a step runs (None: at the end of each step only).
+            "upload_interval": Field(Noneable(int), is_required=False, default_value=30),
+            "skip_empty_files": Field(bool, is_required=False, default_value=True),
+        }
+
+    @classmethod
+    def from_config_value(cls, inst_data: Any, config_value: Mapping[str, Any]):
+        bucket = settings.get("WEATHER_FLICK_S3_BUCKET")
+        if not bucket:
+            raise settings.SettingsError(
+                "WEATHER_FLICK_S3_BUCKET is empty: the production dagster.yaml keeps step logs on S3 "
+                "(compute_logs); set the bucket (and WEATHER_FLICK_S3_ENDPOINT_URL for an S3-compatible server)")
+        return cls(inst_data=inst_data, bucket=bucket, endpoint_url=settings.get("WEATHER_FLICK_S3_ENDPOINT_URL") or None,
+                   region=settings.get("WEATHER_FLICK_S3_REGION") or None, **config_value)
