@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCAL_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run checks dev test bench db-upgrade snapshot env-example settings-docs clean help
+.PHONY: install run checks dev test bench db-upgrade snapshot env-example settings-docs warehouse-columns clean help
 
 help:
 	@echo "make run    - set up and materialize the whole graph once on embedded defaults"
@@ -19,6 +19,7 @@ help:
 	@echo "make instance-migrate - create/upgrade the Dagster instance schema in DAGSTER_HOME, before any Dagster process"
 	@echo "make worker - a dagster-celery worker on the instance in DAGSTER_HOME (docs/topology.md)"
 	@echo "make env-example, make settings-docs - regenerate .env.example and docs/settings.md from the settings"
+	@echo "make warehouse-columns - regenerate warehouse/columns.py (the UI's column schemas) from the warehouse tables"
 
 $(STAMP): setup.py pyproject.toml constraints.txt
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -89,6 +90,10 @@ env-example: install
 
 settings-docs: install
 	$(BIN)/weather-flick-batch settings --doc > docs/settings.md
+
+# The columns the UI shows, as plain data the code location loads without SQLAlchemy (warehouse/metadata.py).
+warehouse-columns: install
+	$(PY) -m weather_flick_batch.warehouse.metadata > weather_flick_batch/warehouse/columns.py
 
 clean:
 	rm -rf $(VENV) $(LOCAL_HOME) .pytest_cache

@@ -1,5 +1,6 @@
 """Small Dagster-layer helpers shared by every domain's assets."""
 
+import functools
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -82,3 +83,52 @@ def publishing(context: dg.AssetExecutionContext, audit: PublishAudit | None = N
                         f"unchanged: {exc}",
             metadata={r.check_name: r.description or "" for r in (audit.failed() if audit else [])},
             allow_retries=False) from None
+
+
+# -- assets whose publication checks can also run on their own ------------------------------------
+_SPEC_ARGS = {"deps", "description", "metadata", "group_name", "kinds", "tags", "owners", "code_version",
+              "automation_condition"}
+_OP_ARGS = {"partitions_def", "pool", "retry_policy", "op_tags", "backfill_policy"}
+
+
+def audited_asset(*, key: dg.AssetKey, check_specs: "Sequence[dg.AssetCheckSpec]", **kwargs):
+    """``@dg.asset`` for an asset whose checks gate its own write, with those checks executable alone.
+
+    Dagster runs an asset's in-asset checks only with a materialization (an ``@asset`` cannot be
+    subset). This builds the same asset as a one-asset ``multi_asset`` that can be subset: the
+    same op name, spec and checks; when a run selects only checks (the *Execute* button on a check in
+    the UI, or ``audit_published_data``), the body does not fetch or write anything: it evaluates the
+    selected checks on the rows published now, with the same functions the gate calls (the domain's
+    ``audits.PUBLISHED_AUDITS``), metadata ``source: published data``. A run that materializes the
+    asset behaves exactly as before, reporting the checks it selected.
+    """
+    spec_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _SPEC_ARGS}
+    unknown = set(kwargs) - _OP_ARGS
+    if unknown:
+        raise TypeError(f"audited_asset: unsupported arguments {sorted(unknown)}")
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def body(context: dg.AssetExecutionContext, *args, **params):
+            if key not in context.selected_asset_keys:
+                yield from _published_check_results(context, key, params["warehouse"])
+                return
+            result = fn(context, *args, **params)
+            wanted = context.selected_asset_check_keys
+            yield result._replace(check_results=[
+                r for r in (result.check_results or []) if dg.AssetCheckKey(key, r.check_name) in wanted])
+
+        return dg.multi_asset(name="__".join(key.path), specs=[dg.AssetSpec(key, **spec_kwargs)],
+                              check_specs=check_specs, can_subset=True, **kwargs)(body)
+
+    return decorate
+
+
+def _published_check_results(context: dg.AssetExecutionContext, key: dg.AssetKey, warehouse):
+    from weather_flick_batch.published_checks import reaudit
+
+    names = [k.name for k in context.selected_asset_check_keys if k.asset_key == key]
+    for evaluation in reaudit(warehouse.get(), {key: names}):
+        yield dg.AssetCheckResult(asset_key=key, check_name=evaluation.check_name, passed=evaluation.passed,
+                                  severity=evaluation.severity, description=evaluation.description,
+                                  metadata=evaluation.metadata)

@@ -3,10 +3,10 @@
 Two kinds of checks exist (docs/publication.md):
 
 * **Publication checks** run inside an asset's write (its ``check_specs``): the gate that keeps bad rows
-  from readers. Dagster can only run those with a materialization, so ``audit_published_data`` runs the
-  same check functions (each domain's ``audits.PUBLISHED_AUDITS``) on the rows that are published now
-  and records the evaluations under the same check names: the UI's check history shows them beside the
-  gate's, marked ``source: published data``.
+  from readers. ``audit_published_data`` runs the same check functions (each domain's
+  ``audits.PUBLISHED_AUDITS``) on the rows that are published now and records the evaluations under the
+  same check names: the UI's check history shows them beside the gate's, marked ``source: published
+  data``. Each can also be executed alone from the UI (``checks.audited_asset``).
 * **Standalone checks** (freshness, catalogue sync freshness, the guards' reachability probes and the
   region table's checks) are executable alone; ``standalone_asset_checks`` runs them all, and each can
   be executed on its own from its asset's Checks tab.

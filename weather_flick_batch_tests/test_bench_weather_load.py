@@ -61,3 +61,17 @@ def test_tiny_issuance_counts_are_consistent(bench):
     assert (frame["partition_issuance"] == base).all() and frame["simulated"].all()
     assert frame["loaded_at"].notna().all()
     assert set(frame.columns) <= set(weather_short_range.columns.keys())
+
+
+def test_rerun_cpu_rows_and_their_note(bench):
+    def r(case, value, unit, **extra):
+        return {"case": case, "value": value, "unit": unit, **extra}
+
+    pg = {"rerun": 0.2, "cpu_client": 0.03, "cpu_server": 0.08, "cpu_psql": 0.03, "cpu_psql_server": 0.09,
+          "profile_convert": 0.01, "profile_copy_text": 0.015, "profile_delete": 0.007, "profile_copy": 0.07,
+          "profile_commit": 0.001}
+    rows = bench._cpu_rows(r, pg, 16_500)
+    ratio, note = rows[-2], rows[-1]
+    assert ratio["ratio"] == pytest.approx(0.12 / 0.11) and ratio["value"] == pytest.approx(16_500 / 0.11)
+    assert note["case"].startswith("note: a re-run, profiled: client 30 ms CPU") and note["value"] is None
+    assert bench._cpu_rows(r, {"rerun": 0.2}, 16_500) == []  # no server CPU where it cannot be read

@@ -105,14 +105,42 @@ def test_load_does_no_network_or_database_work(monkeypatch):
     dg.Definitions.validate_loadable(build_definitions())
 
 
+# Libraries the steps import when they need them, never the code location's load (none of them is
+# imported by Dagster itself): SQLAlchemy (the warehouse tables; the UI's column schemas are plain data
+# in warehouse/columns.py), requests and urllib3 (the API clients), psutil (the host probe).
+NOT_AT_LOAD = ("pandas", "redis", "boto3", "slack_sdk", "dagster_aws", "psycopg2",
+               "sqlalchemy", "requests", "urllib3", "psutil")
+
+
 def test_loading_the_location_stays_light():
     """Heavy libraries are imported by the steps that use them, never at load (see bench_load_time)."""
-    code = ("import sys; import weather_flick_batch.definitions; "
-            "print(','.join(m for m in ('pandas', 'redis', 'boto3', 'slack_sdk', 'dagster_aws', 'psycopg2') "
-            "if m in sys.modules))")
+    code = ("import sys; import dagster as dg; from weather_flick_batch.definitions import defs; "
+            "dg.Definitions.validate_loadable(defs); "
+            f"print(','.join(m for m in {NOT_AT_LOAD!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"imported at load: {done.stdout.strip()}"
+
+
+def test_column_schemas_at_load_are_the_warehouse_tables():
+    """The UI's column schemas are built at load from warehouse/columns.py, without SQLAlchemy: the file is
+    what `make warehouse-columns` generates from the SQLAlchemy tables, and every asset's column schema is
+    the one its table's SQLAlchemy columns give."""
+    from weather_flick_batch.warehouse import backend_tables, columns, metadata, schema
+
+    committed = (ROOT / "weather_flick_batch" / "warehouse" / "columns.py").read_text()
+    assert committed == metadata.columns_module(), "warehouse/columns.py is stale: run `make warehouse-columns`"
+    tables = {t.name: t for t in schema.metadata.tables.values()} | backend_tables.BACKEND_TABLES
+    graph = defs.get_repository_def().asset_graph
+    shown = {}
+    for key in graph.get_all_asset_keys():
+        asset_metadata = graph.get(key).metadata or {}
+        if asset_metadata.get("dagster/table_name") in tables and "dagster/column_schema" in asset_metadata:
+            value = asset_metadata["dagster/column_schema"]
+            shown[asset_metadata["dagster/table_name"]] = getattr(value, "schema", value)
+    assert set(shown) == set(columns.TABLES) == set(metadata.SHOWN_TABLES)
+    for name, table_schema in shown.items():
+        assert table_schema == metadata.column_schema(tables[name]), name
 
 
 def test_composite_keys_are_table_constraints_and_previews_read_well():

@@ -84,3 +84,55 @@ def test_check_jobs_are_in_the_code_location(job):
     from weather_flick_batch.definitions import defs
 
     assert defs.resolve_job_def(job).description
+
+
+# Checks whose evaluation needs a materialization, each with the reason.
+NEED_A_MATERIALIZATION = {
+    "platform/health": "its checks are the probes the materialization runs",
+    "trips/trip_forecasts": "trip forecasts and notices are one transaction (a multi-asset that cannot be subset)",
+    "trips/trip_notices": "trip forecasts and notices are one transaction (a multi-asset that cannot be subset)",
+}
+
+
+def test_every_check_that_needs_no_materialization_is_executable_alone():
+    # What the UI asks (AssetCheck.canExecuteIndividually): the check's execution set is the check alone.
+    from weather_flick_batch.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    needing = {ck.asset_key.to_user_string() for ck in graph.asset_check_keys
+               if len(graph.get_execution_set_asset_and_check_keys(ck)) > 1}
+    assert needing == set(NEED_A_MATERIALIZATION)
+    # Executed alone, an asset's checks read its published rows through its warehouse resource.
+    from weather_flick_batch.published_checks import publication_checks
+    from weather_flick_batch.definitions import DOMAINS
+
+    repo = defs.get_repository_def()
+    for key in publication_checks(DOMAINS):
+        if key.to_user_string() not in NEED_A_MATERIALIZATION:
+            assert "warehouse" in repo.assets_defs_by_key[key].required_resource_keys, key
+
+
+def _check_alone(check: dg.AssetCheckKey, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
+    from weather_flick_batch.definitions import build_definitions
+
+    # What the UI's Execute button on a check launches: a run selecting that check and nothing else.
+    alone = dg.define_asset_job("check_alone", selection=dg.AssetSelection.checks(check))
+    job = dg.Definitions.merge(build_definitions(), dg.Definitions(jobs=[alone])).resolve_job_def("check_alone")
+    with dg.DagsterInstance.get() as instance:
+        return job.execute_in_process(instance=instance, partition_key=partition_key, raise_on_error=False)
+
+
+def test_a_publication_check_executed_alone_judges_the_published_rows(embedded_copy):
+    top = dg.AssetCheckKey(dg.AssetKey(["recommendations", "regional_recommendations"]), "top_lists_not_empty")
+    nowcast = dg.AssetCheckKey(dg.AssetKey(["weather", "nowcast"]), "nowcast_values_in_range")
+    for check in (top, nowcast):  # unpartitioned and partitioned: no partition is needed to judge
+        result = _check_alone(check)
+        assert result.success
+        assert not result.get_asset_materialization_events()  # nothing fetched, nothing written
+        [evaluation] = result.get_asset_check_evaluations()
+        assert evaluation.passed and evaluation.metadata["source"].value == "published data", evaluation
+
+    with sqlite3.connect(embedded_copy / "wf" / "warehouse.sqlite") as conn:
+        conn.execute("UPDATE weather_nowcast SET t1h_c = 99 WHERE rowid = (SELECT max(rowid) FROM weather_nowcast)")
+    [evaluation] = _check_alone(nowcast).get_asset_check_evaluations()
+    assert not evaluation.passed and "t1h_c" in evaluation.description, evaluation.description

@@ -143,10 +143,11 @@ class Deployment:
     # the instance and the warehouse, read by the test ------------------------------------------
     @contextmanager
     def instance(self) -> Iterator[Any]:
-        """The deployment's Dagster instance (its dagster.yaml reads DAGSTER_PG_* from the environment)."""
+        """The deployment's Dagster instance (its dagster.yaml reads DAGSTER_PG_* and, for the step logs,
+        WEATHER_FLICK_S3_* and AWS_* from the environment)."""
         import dagster as dg
 
-        keys = [k for k in self.env if k.startswith("DAGSTER_")]
+        keys = [k for k in self.env if k.startswith(("DAGSTER_", "WEATHER_FLICK_S3_", "AWS_"))]
         with mock.patch.dict(os.environ, {k: self.env[k] for k in keys}):
             with dg.DagsterInstance.from_config(self.env["DAGSTER_HOME"]) as instance:
                 yield instance

@@ -183,6 +183,31 @@ def test_backslash_n_and_carriage_returns_are_text_on_both_engines(warehouse):
     assert list(stored["capital_ko"]) == ["\\N", "carriage\rreturn", "back\\slash"]
 
 
+def test_typed_columns_survive_a_re_run(warehouse):
+    # On PostgreSQL converted frames stay typed (Int64, float64, bool, categorical timestamps) and COPY
+    # renders the arrays: nulls, tiny and huge floats, fractions of a second and large ints come back as sent.
+    base = datetime(2025, 7, 15, 5, 0, tzinfo=KST)
+    loaded = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=KST)
+    valid = [base + timedelta(hours=1), base + timedelta(hours=2, microseconds=250_000)] * 2
+    frame = pd.DataFrame({
+        "partition_issuance": base, "nx": [60, 60, 61, 61], "ny": [127, 127, 128, 128], "valid_time": valid,
+        "base_time": base, "lead_hours": [1, 2, 1, 2], "tmp_c": [-0.0, 1e-7, None, 123456789.125],
+        "pty_code": pd.array([None, 0, 7, 2**31 - 1], dtype="Int64"), "simulated": [True, False, True, True],
+        "loaded_at": loaded,
+    })
+    for _ in range(2):  # the re-run replaces the first run's rows
+        result = warehouse.replace_rows("weather_short_range", frame, where={"partition_issuance": base})
+        assert result.rows_written == 4
+    assert result.rows_deleted == 4
+    stored = warehouse.read_table("weather_short_range").sort_values(["nx", "valid_time"]).reset_index(drop=True)
+    assert list(stored["valid_time"]) == valid and (stored["loaded_at"] == loaded).all()
+    assert [None if pd.isna(v) else v for v in stored["tmp_c"]] == [0.0, 1e-7, None, 123456789.125]
+    assert [None if pd.isna(v) else int(v) for v in stored["pty_code"]] == [None, 0, 7, 2**31 - 1]
+    assert [bool(v) for v in stored["simulated"]] == [True, False, True, True]
+    assert stored["tmn_c"].isna().all()  # a column the frame lacks is NULL
+    assert warehouse.row_count("load_audit") == 2
+
+
 def test_unknown_columns_and_tables_are_clear_errors(warehouse):
     with pytest.raises(WarehouseError, match="not in table province_catalogue"):
         warehouse.upsert("province_catalogue", region_frame().assign(bogus=1))

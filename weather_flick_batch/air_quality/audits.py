@@ -23,8 +23,9 @@ from weather_flick_batch.core.published import (
     scope,
     whole_table,
 )
-from weather_flick_batch.warehouse import schema
 
+# warehouse.schema (SQLAlchemy) is imported by the audit_* functions that read the warehouse: the assets
+# import this module at code-location load for its verdict functions, which need neither.
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -81,6 +82,8 @@ def grades_verdicts(frame: pd.DataFrame, today: date) -> Verdicts:
 
 # -- the re-audits (the same checks on what is published) ----------------------------------------
 def audit_dust_forecast(wh: Warehouse) -> PublishedCheck | None:
+    from weather_flick_batch.warehouse import schema
+
     newest = newest_value(wh, schema.air_dust_forecast, "partition_issuance")
     if newest is None:
         return None
@@ -89,6 +92,8 @@ def audit_dust_forecast(wh: Warehouse) -> PublishedCheck | None:
 
 
 def audit_dust_measurements(wh: Warehouse) -> PublishedCheck | None:
+    from weather_flick_batch.warehouse import schema
+
     frame = whole_table(wh, schema.air_dust_stations)
     if frame is None:
         return None
@@ -97,6 +102,7 @@ def audit_dust_measurements(wh: Warehouse) -> PublishedCheck | None:
 
 def audit_dust_grades(wh: Warehouse) -> PublishedCheck | None:
     from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.warehouse import schema
 
     frame = whole_table(wh, schema.air_dust_grades)
     if frame is None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
+from weather_flick_batch.checks import PublishAudit, audited_asset, check_result, fatal_api_errors, publishing
 from weather_flick_batch.core.regions import PROVINCES
 from weather_flick_batch.destinations import audits
 from weather_flick_batch.core.timeutil import now_kst
@@ -16,7 +16,8 @@ from weather_flick_batch.resources.api import quota_ledger, raw_archive, respons
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
-from weather_flick_batch.warehouse import schema
+# The warehouse tables (warehouse.schema, built with SQLAlchemy: ~0.2 s to import) are imported by the steps
+# that use them, not at code-location load; the UI's column schemas are plain data (warehouse/columns.py).
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
 
 GROUP = "destinations"
@@ -49,7 +50,7 @@ def _source_label(simulated: bool) -> str:
 
 
 # -- districts ------------------------------------------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=DISTRICTS_KEY,
     group_name=GROUP,
     deps=["regions"],
@@ -58,7 +59,7 @@ def _source_label(simulated: bool) -> str:
     description="The districts (sigungu) of every province from TourAPI areaCode2: regions complete to district level. "
                 "Published in the same transaction as the back end's level-2 `regions` rows "
                 "('{area}_{sigungu}', parent = the area code).",
-    metadata={"dagster/column_schema": column_schema(schema.districts), "dagster/table_name": "districts"},
+    metadata={"dagster/column_schema": column_schema("districts"), "dagster/table_name": "districts"},
     check_specs=[dg.AssetCheckSpec("every_province_has_districts", asset=DISTRICTS_KEY, blocking=True,
                                    description="All 17 provinces have at least one district.")],
     code_version="1",
@@ -68,6 +69,7 @@ def districts(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
     import pandas as pd
 
     from weather_flick_batch.core.apiclient import fetch_all_pages
+    from weather_flick_batch.warehouse import schema
 
     now = now_kst()
     api = kto.api(now.date(), response_cache(redis), raw_archive(s3), quota_ledger(redis))
@@ -108,7 +110,7 @@ CATALOGUE_CHECKS = {
 }
 
 
-@dg.asset(
+@audited_asset(
     key=CATALOGUE_KEY,
     group_name=GROUP,
     deps=["regions", DISTRICTS_KEY],
@@ -124,7 +126,7 @@ CATALOGUE_CHECKS = {
         "province, region_code = the TourAPI code as text; course details from detailIntro2 for new or "
         "changed courses only)."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.destinations), "dagster/table_name": "destinations"},
+    metadata={"dagster/column_schema": column_schema("destinations"), "dagster/table_name": "destinations"},
     check_specs=[dg.AssetCheckSpec(name, asset=CATALOGUE_KEY, blocking=True, description=desc)
                  for name, desc in CATALOGUE_CHECKS.items()],
     code_version="1",
@@ -137,6 +139,7 @@ def catalogue(context: dg.AssetExecutionContext, config: CatalogueSyncConfig, wa
 
     from weather_flick_batch.destinations.publish import content_tables
     from weather_flick_batch.destinations.sync import TABLE_COLUMNS, sync_province
+    from weather_flick_batch.warehouse import schema
 
     if config.mode not in ("auto", "full", "incremental"):
         raise dg.Failure(f"mode must be auto, full or incremental, got {config.mode!r}", allow_retries=False)
@@ -239,6 +242,7 @@ def _course_details(wh, api, state, area_code: int):
         course_details_from_intro,
         tourapi_time,
     )
+    from weather_flick_batch.warehouse import schema
 
     courses = state[(state["content_type_id"] == 25) & state["is_active"].astype(bool)]
     if courses.empty:
@@ -263,6 +267,8 @@ def _course_details(wh, api, state, area_code: int):
 @dg.asset_check(asset=CATALOGUE_KEY, description="Every province had a full crawl in the last 8 days "
                 "and a sync in the last 2 days.")
 def catalogue_sync_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    from weather_flick_batch.warehouse import schema
+
     state = warehouse.get().read_table(schema.destination_sync_state)
     now = now_kst()
     stale_full, stale_any = [], []
@@ -287,7 +293,7 @@ def catalogue_sync_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 
 # -- festivals ------------------------------------------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=FESTIVALS_KEY,
     group_name=GROUP,
     deps=[CATALOGUE_KEY],
@@ -295,7 +301,7 @@ def catalogue_sync_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     **network_step("kto"),
     description="Festivals and events with their dates (TourAPI searchFestival2): those running from 30 days "
                 "ago onwards, for the festival calendar and the festival-weather analytics.",
-    metadata={"dagster/column_schema": column_schema(schema.festival_events), "dagster/table_name": "festival_events"},
+    metadata={"dagster/column_schema": column_schema("festival_events"), "dagster/table_name": "festival_events"},
     check_specs=[dg.AssetCheckSpec("festival_dates_valid", asset=FESTIVALS_KEY, blocking=True,
                                    description="Every festival has dates, end on or after start, inside Korea."),
                  dg.AssetCheckSpec("festival_calendar_not_empty", asset=FESTIVALS_KEY,
@@ -306,6 +312,7 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
               redis: RedisResource, s3: S3StorageResource):
     from weather_flick_batch.core.apiclient import fetch_all_pages
     from weather_flick_batch.destinations.cleaning import clean_items
+    from weather_flick_batch.warehouse import schema
 
     now = now_kst()
     today = now.date()
@@ -348,7 +355,7 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
 
 
 # -- pet travel ---------------------------------------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=PET_TOUR_KEY,
     group_name=GROUP,
     deps=[CATALOGUE_KEY],
@@ -360,7 +367,7 @@ def festivals(context: dg.AssetExecutionContext, warehouse: WarehouseResource, k
         "other fields as labelled text, title/address/coordinates from the catalogue. The back end lists "
         "pet-friendly places with content_id IN (SELECT content_id FROM pet_tour_info)."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.pet_tour_info), "dagster/table_name": "pet_tour_info"},
+    metadata={"dagster/column_schema": column_schema("pet_tour_info"), "dagster/table_name": "pet_tour_info"},
     check_specs=[dg.AssetCheckSpec("pet_tour_in_catalogue", asset=PET_TOUR_KEY, blocking=True,
                                    description="content_id unique and non-null, every row an active destination "
                                                "with its KTO area code.")],
@@ -370,6 +377,7 @@ def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                   redis: RedisResource, s3: S3StorageResource):
     from weather_flick_batch.core.apiclient import fetch_all_pages
     from weather_flick_batch.destinations.publish import pet_tour_rows
+    from weather_flick_batch.warehouse import schema
 
     now = now_kst()
     wh = warehouse.get()
@@ -399,13 +407,13 @@ def pet_tour_info(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 
 # -- forecast cells -------------------------------------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=CELLS_KEY,
     group_name=GROUP,
     deps=[CATALOGUE_KEY],
     kinds={"python", "sql"},
     description="Each active destination's KMA forecast grid cell, computed from its coordinates.",
-    metadata={"dagster/column_schema": column_schema(schema.destination_forecast_cells),
+    metadata={"dagster/column_schema": column_schema("destination_forecast_cells"),
               "dagster/table_name": "destination_forecast_cells"},
     check_specs=[dg.AssetCheckSpec("every_destination_has_a_cell", asset=CELLS_KEY, blocking=True,
                                    description="Every active destination is mapped to a forecast cell.")],
@@ -415,6 +423,7 @@ def forecast_cells(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     import pandas as pd
 
     from weather_flick_batch.core.grid import latlon_to_grid
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather.points import point_id
 
     wh = warehouse.get()

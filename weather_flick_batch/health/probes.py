@@ -28,8 +28,6 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Literal
 
-import psutil
-
 from weather_flick_batch.health.alerts import scrub_secrets
 
 __all__ = [
@@ -299,7 +297,7 @@ def _grade(
 
 def probe_system(
     thresholds: Thresholds,
-    psutil_module: ModuleType | Any = psutil,
+    psutil_module: ModuleType | Any = None,
     *,
     disk_path: str = "/",
     cpu_interval_s: float = 0.5,
@@ -309,7 +307,12 @@ def probe_system(
     ``disk_path`` should be the volume holding the platform's state (WEATHER_FLICK_HOME), which
     is what fills up. CPU is sampled over ``cpu_interval_s`` (``psutil.cpu_percent(interval=None)``
     would compare with the previous call, meaningless for a probe that runs every 5 minutes).
+    ``psutil_module``: psutil itself unless given (a stand-in in tests).
     """
+    if psutil_module is None:
+        import psutil  # imported by the probe, not at code-location load
+
+        psutil_module = psutil
     results: list[ProbeResult] = []
 
     try:

@@ -1,13 +1,22 @@
-"""Helpers that turn warehouse tables and frames into Dagster-free metadata values."""
+"""Helpers that turn warehouse tables and frames into Dagster-free metadata values.
+
+The UI's column schemas (``dagster/column_schema``) are built at code-location load from
+``columns.py``, plain data generated from the SQLAlchemy tables of ``schema.py`` and
+``backend_tables.py`` (``make warehouse-columns``; a test keeps it in sync): building those tables
+means importing SQLAlchemy, about a quarter of a second the location would otherwise spend at every
+load. Nothing here imports SQLAlchemy, pandas or Dagster at module level.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 if TYPE_CHECKING:
     import pandas as pd
+    import sqlalchemy as sa
+
+# A column as the UI shows it: (name, type, description, nullable, unique).
+Column = tuple[str, str, "str | None", bool, bool]
 
 
 def _type_name(type_: sa.types.TypeEngine) -> str:
@@ -20,31 +29,102 @@ def _type_name(type_: sa.types.TypeEngine) -> str:
         return str(type_.impl if hasattr(type_, "impl") else type_).lower()
 
 
-def column_schema(table: sa.Table):
-    """A dagster TableSchema for a warehouse table (imported lazily: this module stays light).
+def table_columns(table: sa.Table) -> tuple[tuple[Column, ...], tuple[str, ...]]:
+    """A SQLAlchemy table's columns and table constraints as plain data (what ``columns.py`` holds).
 
     A column is marked unique only when it is unique on its own (a one-column primary key or a
     unique column); a composite primary key is a table constraint, as are multi-column unique ones.
     """
-    import dagster as dg
+    import sqlalchemy as sa
 
     pk = [c.name for c in table.primary_key.columns]
     composite = [f"primary key ({', '.join(pk)})"] if len(pk) > 1 else []
     composite += [f"unique ({', '.join(c.name for c in u.columns)})" for u in table.constraints
                   if isinstance(u, sa.UniqueConstraint) and len(u.columns) > 1]
+    columns = tuple((c.name, _type_name(c.type), c.comment, bool(c.nullable),
+                     bool((c.primary_key and len(pk) == 1) or c.unique)) for c in table.columns)
+    return columns, tuple(composite)
+
+
+def column_schema(table: sa.Table | str):
+    """A dagster TableSchema for a warehouse table: a table name (read from the generated
+    ``columns.py``, as the assets do at load) or a SQLAlchemy table. Dagster is imported lazily:
+    this module stays Dagster-free."""
+    import dagster as dg
+
+    if isinstance(table, str):
+        from weather_flick_batch.warehouse.columns import TABLES
+
+        if table not in TABLES:
+            raise KeyError(f"{table!r} is not in warehouse/columns.py: add it to metadata.SHOWN_TABLES, "
+                           "then run `make warehouse-columns`")
+        columns, composite = TABLES[table]
+    else:
+        columns, composite = table_columns(table)
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
-                name=c.name,
-                type=_type_name(c.type),
-                description=c.comment,
-                constraints=dg.TableColumnConstraints(
-                    nullable=c.nullable, unique=bool((c.primary_key and len(pk) == 1) or c.unique)),
+                name=name,
+                type=type_,
+                description=description,
+                constraints=dg.TableColumnConstraints(nullable=nullable, unique=unique),
             )
-            for c in table.columns
+            for name, type_, description, nullable, unique in columns
         ],
-        constraints=dg.TableConstraints(other=composite) if composite else None,
+        constraints=dg.TableConstraints(other=list(composite)) if composite else None,
     )
+
+
+#: The tables whose columns the UI shows (an asset's ``dagster/column_schema``): what ``columns.py``
+#: holds. A new asset with a column schema adds its table here, then ``make warehouse-columns``.
+SHOWN_TABLES = (
+    "forecast_points", "weather_nowcast", "weather_short_range", "weather_ultra_short", "weather_next_hours",
+    "weather_mid_land", "weather_mid_ta", "weather_daily_outlook",
+    "weather_warning_zones", "weather_warnings",
+    "air_dust_forecast", "air_dust_stations", "air_dust_grades",
+    "regions", "districts", "destinations", "festival_events", "pet_tour_info", "destination_forecast_cells",
+    "destination_weather_scores", "regional_recommendations",
+    "analytics_region_weather", "analytics_score_distribution", "analytics_festival_weather",
+    "analytics_forecast_verification",
+    "trip_forecasts", "trip_notices",
+    # the back end's own tables (backend_tables.py), shown as external assets
+    "users", "travel_plans", "user_notification_settings", "user_device_tokens", "notifications",
+)
+
+
+def columns_module() -> str:
+    """The text of ``columns.py``: the columns of every table in :data:`SHOWN_TABLES`, as plain data
+    (``make warehouse-columns`` writes it; a test compares it with the committed file)."""
+    from weather_flick_batch.warehouse import backend_tables, schema
+
+    tables = {t.name: t for t in schema.metadata.tables.values()}
+    assert not set(tables) & set(backend_tables.BACKEND_TABLES), "a table name used twice"
+    tables.update(backend_tables.BACKEND_TABLES)
+    lines = [
+        '"""The columns of the warehouse tables the UI shows (``dagster/column_schema``), as plain data.',
+        "",
+        "Generated by `make warehouse-columns` from schema.py and backend_tables.py (the tables named in",
+        "metadata.SHOWN_TABLES); do not edit by hand: a test keeps it in sync. The code location reads this at",
+        "load instead of building the SQLAlchemy tables (warehouse/metadata.py).",
+        '"""',
+        "",
+        "# table name: ((name, type, description, nullable, unique) per column, table constraints)",
+        "TABLES = {",
+    ]
+    for name in SHOWN_TABLES:
+        table = tables[name]
+        columns, composite = table_columns(table)
+        lines.append(f"    {name!r}: (")
+        lines.append("        (")
+        lines.extend(f"            {column!r}," for column in columns)
+        lines.append("        ),")
+        lines.append(f"        {composite!r},")
+        lines.append("    ),")
+    lines.append("}")
+    lines.append("")
+    lines.append("# The back end's own tables (backend_tables.py), in their declared order.")
+    lines.append(f"BACKEND_TABLE_NAMES = {tuple(backend_tables.BACKEND_TABLES)!r}")
+    return "\n".join(lines) + "\n"
 
 
 def _cell(value) -> str:
@@ -80,3 +160,7 @@ def _known_province(code, provinces) -> bool:
         return int(code) in provinces
     except (TypeError, ValueError):
         return False
+
+
+if __name__ == "__main__":  # make warehouse-columns
+    print(columns_module(), end="")

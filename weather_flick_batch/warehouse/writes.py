@@ -116,8 +116,7 @@ class Writes:
             deleted = self._delete_where(conn, tbl, where)
             for frame in frames:
                 db_frame = frame if converted else self._to_db_frame(tbl, frame)
-                self._bulk_insert(conn, self.sql_name(tbl), db_frame)
-                written += len(db_frame)
+                written += self._bulk_insert(conn, self.sql_name(tbl), db_frame)  # COPY's own count
             self._gate(tbl.name, deleted, written)
             if audit is not None:
                 audit(conn)
@@ -156,9 +155,9 @@ class Writes:
                     deleted += self._delete_where(conn, tbl, where)
                 if key_frame is not None and len(key_frame):
                     deleted += self._delete_by_keys(conn, tbl, key_frame)
-                self._bulk_insert(conn, self.sql_name(tbl), db_frame)
-                self._audit(conn, tbl.name, "replace", where, len(db_frame), deleted, run_id)
-                results.append(WriteResult(tbl.name, len(db_frame), deleted, time.perf_counter() - started))
+                written = self._bulk_insert(conn, self.sql_name(tbl), db_frame)
+                self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
+                results.append(WriteResult(tbl.name, written, deleted, time.perf_counter() - started))
             for statement, params in then:
                 if params:
                     conn.execute(statement, list(params))
@@ -177,9 +176,7 @@ class Writes:
     def insert_frame(self, conn: sa.Connection, table: sa.Table | str, frame: pd.DataFrame) -> int:
         """Bulk-insert ``frame`` into ``table`` inside ``conn``'s transaction (COPY on PostgreSQL)."""
         tbl = self._table(table)
-        db_frame = self._to_db_frame(tbl, frame)
-        self._bulk_insert(conn, self.sql_name(tbl), db_frame)
-        return len(db_frame)
+        return self._bulk_insert(conn, self.sql_name(tbl), self._to_db_frame(tbl, frame))
 
     def delete_older_than(
         self, table: sa.Table | str, column: str, cutoff: Any, *, batch_rows: int, run_id: str | None = None,

@@ -11,14 +11,15 @@ from typing import Any
 
 import dagster as dg
 
-from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
+from weather_flick_batch.checks import PublishAudit, audited_asset, check_result, fatal_api_errors, publishing
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.policies import network_step
 from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
-from weather_flick_batch.warehouse import schema
+# The warehouse tables (warehouse.schema, built with SQLAlchemy: ~0.2 s to import) are imported by the steps
+# that use them, not at code-location load; the UI's column schemas are plain data (warehouse/columns.py).
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
 from weather_flick_batch.weather import audits
 from weather_flick_batch.weather.issuance import MID_RANGE, NOWCAST, SHORT_RANGE, ULTRA_SHORT, IssuanceKind
@@ -108,6 +109,8 @@ def _ensure_servable(source, base, kind: IssuanceKind) -> None:
 
 
 def _points(warehouse: WarehouseResource):
+    from weather_flick_batch.warehouse import schema
+
     points = warehouse.get().read_table(schema.forecast_points)
     if points.empty:
         raise dg.Failure("no forecast points yet: materialize weather/forecast_points first", allow_retries=False)
@@ -115,7 +118,7 @@ def _points(warehouse: WarehouseResource):
 
 
 # -- forecast points ----------------------------------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=POINTS_KEY,
     group_name=GROUP,
     deps=["regions", dg.AssetKey(["destinations", "forecast_cells"])],
@@ -125,13 +128,14 @@ def _points(warehouse: WarehouseResource):
         "active destinations, deduplicated (calls per issuance = distinct cells, the floor), capped by "
         "WEATHER_FLICK_KMA_MAX_POINTS with what the cap left out in the metadata."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.forecast_points), "dagster/table_name": "forecast_points"},
+    metadata={"dagster/column_schema": column_schema("forecast_points"), "dagster/table_name": "forecast_points"},
     check_specs=[_check("points_cover_every_province", POINTS_KEY,
                         "All 17 province points present, point ids unique, every cell on the KMA grid.")],
     code_version="1",
 )
 def forecast_points(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     kma: KmaResource) -> dg.MaterializeResult:
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather.points import build_forecast_points
 
     wh = warehouse.get()
@@ -162,6 +166,8 @@ def destination_cells(wh):
     import pandas as pd
     import sqlalchemy as sa
 
+    from weather_flick_batch.warehouse import schema
+
     cells, dest = schema.destination_forecast_cells, schema.destinations
     stmt = (sa.select(cells.c.nx, cells.c.ny, sa.func.min(cells.c.region_code).label("region_code"),
                       sa.func.count().label("destinations"))
@@ -173,7 +179,7 @@ def destination_cells(wh):
 
 
 # -- nowcast ------------------------------------------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=NOWCAST_KEY,
     group_name=GROUP,
     deps=[POINTS_KEY],
@@ -184,7 +190,7 @@ def destination_cells(wh):
         "Current conditions (KMA ultra-short nowcast, getUltraSrtNcst) at every forecast point, one partition "
         "per hour (Asia/Seoul). Also the 'observed' side of forecast verification."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.weather_nowcast), "dagster/table_name": "weather_nowcast"},
+    metadata={"dagster/column_schema": column_schema("weather_nowcast"), "dagster/table_name": "weather_nowcast"},
     check_specs=[
         _check("nowcast_values_in_range", NOWCAST_KEY, "Temperature, rain, humidity, wind within physical ranges."),
         _check("nowcast_every_point", NOWCAST_KEY, "Every forecast point has an observation."),
@@ -194,6 +200,7 @@ def destination_cells(wh):
 )
 def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
             redis: RedisResource, s3: S3StorageResource):
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather.parsing import parse_ultra_short_nowcast
 
     points = _points(warehouse)
@@ -207,7 +214,7 @@ def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma
 
 
 # -- short-range forecast -----------------------------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=SHORT_RANGE_KEY,
     group_name=GROUP,
     deps=[POINTS_KEY],
@@ -219,7 +226,7 @@ def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma
         "per point and valid hour with issuance time, lead time and every variable as a column (PCP/SNO text "
         "forms parsed by one documented rule, +-900 missing markers dropped, wind components kept)."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.weather_short_range),
+    metadata={"dagster/column_schema": column_schema("weather_short_range"),
               "dagster/table_name": "weather_short_range"},
     check_specs=[
         _check("short_range_values_in_range", SHORT_RANGE_KEY, "Every variable within physical ranges."),
@@ -232,6 +239,7 @@ def nowcast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma
 )
 def short_range_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
                          redis: RedisResource, s3: S3StorageResource):
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather.parsing import parse_short_range
 
     points = _points(warehouse)
@@ -245,7 +253,7 @@ def short_range_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
 
 
 # -- ultra-short forecast (the next six hours) ---------------------------------------------------
-@dg.asset(
+@audited_asset(
     key=ULTRA_SHORT_KEY,
     group_name=GROUP,
     deps=[POINTS_KEY],
@@ -257,7 +265,7 @@ def short_range_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
         "about HH:45): temperature, rain (KMA's category text parsed by the PCP rule), sky, precipitation type, "
         "humidity, wind and lightning for the next six hours at every forecast point."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.weather_ultra_short),
+    metadata={"dagster/column_schema": column_schema("weather_ultra_short"),
               "dagster/table_name": "weather_ultra_short"},
     check_specs=[
         _check("ultra_short_values_in_range", ULTRA_SHORT_KEY, "Every variable within physical ranges."),
@@ -268,6 +276,7 @@ def short_range_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
 )
 def ultra_short_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
                          redis: RedisResource, s3: S3StorageResource):
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather.parsing import parse_ultra_short_forecast
 
     points = _points(warehouse)
@@ -280,7 +289,7 @@ def ultra_short_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
                           source, report, verdicts=lambda f: audits.ultra_short_verdicts(f, points))
 
 
-@dg.asset(
+@audited_asset(
     key=NEXT_HOURS_KEY,
     group_name=GROUP,
     deps=[POINTS_KEY, ULTRA_SHORT_KEY],
@@ -291,7 +300,7 @@ def ultra_short_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
         "temperature, rain, sky and precipitation type in words (Korean, as KMA says them), humidity, wind "
         "and lightning. What a traveller reads as 'the next few hours'; the service reads it."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.weather_next_hours),
+    metadata={"dagster/column_schema": column_schema("weather_next_hours"),
               "dagster/table_name": "weather_next_hours"},
     check_specs=[
         _check("next_hours_every_point", NEXT_HOURS_KEY, "Every forecast point has the hours ahead."),
@@ -301,6 +310,7 @@ def ultra_short_forecast(context: dg.AssetExecutionContext, warehouse: Warehouse
     code_version="1",
 )
 def next_hours(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather.next_hours import build_next_hours
 
     wh = warehouse.get()
@@ -334,14 +344,15 @@ def next_hours(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 
 
 # -- medium range -------------------------------------------------------------------------------
-def _mid_asset(key: dg.AssetKey, table, fetch, parse, reg_column: str, description: str,
+def _mid_asset(key: dg.AssetKey, table_name: str, fetch, parse, reg_column: str, description: str,
                verdicts, extra_checks: list[tuple[str, str]]):
-    """``fetch(source, tm_fc, reg_id, ttl)`` returns a region's payload, ``parse(payload, reg_id, tm_fc)`` its
-    ParseResult; ``verdicts(frame, regions)``: the audits function of the gate; ``extra_checks``: (name,
-    description) of its checks beyond the three every medium-range asset has."""
+    """``table_name``: the warehouse table written; ``fetch(source, tm_fc, reg_id, ttl)`` returns a region's
+    payload, ``parse(payload, reg_id, tm_fc)`` its ParseResult; ``verdicts(frame, regions)``: the audits
+    function of the gate; ``extra_checks``: (name, description) of its checks beyond the three every
+    medium-range asset has."""
     check_prefix = key.path[-1]
 
-    @dg.asset(
+    @audited_asset(
         key=key,
         group_name=GROUP,
         deps=[POINTS_KEY],
@@ -349,7 +360,7 @@ def _mid_asset(key: dg.AssetKey, table, fetch, parse, reg_column: str, descripti
         kinds=KINDS,
         **network_step("kma"),
         description=description,
-        metadata={"dagster/column_schema": column_schema(table), "dagster/table_name": table.name},
+        metadata={"dagster/column_schema": column_schema(table_name), "dagster/table_name": table_name},
         check_specs=[
             _check(f"{check_prefix}_values_in_range", key, "Values within physical ranges."),
             _check(f"{check_prefix}_every_region", key, "Every region used by a forecast point, days 3..10."),
@@ -361,12 +372,15 @@ def _mid_asset(key: dg.AssetKey, table, fetch, parse, reg_column: str, descripti
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
                redis: RedisResource, s3: S3StorageResource):
+        from weather_flick_batch.warehouse import schema
+
         points = _points(warehouse)
         regions = audits.mid_regions(points, reg_column)
         tm_fc, source, frame, report = _fetch_issuance(
             context, kma, redis, s3, MID_RANGE, regions, fetch=fetch, parse=parse,
         )
-        return _write_weather(context, warehouse, table, frame, {"partition_tm_fc": tm_fc}, source, report,
+        return _write_weather(context, warehouse, schema.metadata.tables[table_name], frame,
+                              {"partition_tm_fc": tm_fc}, source, report,
                               verdicts=lambda f: verdicts(f, regions))
 
     _asset.__name__ = check_prefix  # a distinct op name per asset
@@ -387,14 +401,14 @@ def _parse_mid_ta(payload, reg_id, tm_fc):
 
 
 mid_land_forecast = _mid_asset(
-    MID_LAND_KEY, schema.weather_mid_land,
+    MID_LAND_KEY, "weather_mid_land",
     lambda src, tm_fc, reg, ttl: src.mid_land(tm_fc, reg, cache_ttl_s=ttl), _parse_mid_land, "mid_land_reg_id",
     "KMA medium-range land forecast (getMidLandFcst): rain probability and sky text per land region for days "
     "3..10, one partition per issuance (06 and 18 h KST).",
     audits.mid_land_verdicts, [],
 )
 mid_temperature_forecast = _mid_asset(
-    MID_TA_KEY, schema.weather_mid_ta,
+    MID_TA_KEY, "weather_mid_ta",
     lambda src, tm_fc, reg, ttl: src.mid_ta(tm_fc, reg, cache_ttl_s=ttl), _parse_mid_ta, "mid_ta_reg_id",
     "KMA medium-range temperature forecast (getMidTa): daily minimum and maximum per city for days 3..10, "
     "one partition per issuance (06 and 18 h KST).",
@@ -463,7 +477,7 @@ next_hours = next_hours.with_attributes(automation_condition=FOLLOWS_NEW_DATA)
 OUTLOOK_HORIZON_DAYS = audits.OUTLOOK_HORIZON_DAYS
 
 
-@dg.asset(
+@audited_asset(
     key=OUTLOOK_KEY,
     group_name=GROUP,
     deps=[POINTS_KEY, SHORT_RANGE_KEY, MID_LAND_KEY, MID_TA_KEY, ULTRA_SHORT_KEY],
@@ -476,7 +490,7 @@ OUTLOOK_HORIZON_DAYS = audits.OUTLOOK_HORIZON_DAYS
         "cloud cover, rain probability and amount, wind. Short-range where it covers the day, medium-range "
         "beyond; the source of each row is recorded. This is what recommendations read."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.weather_daily_outlook),
+    metadata={"dagster/column_schema": column_schema("weather_daily_outlook"),
               "dagster/table_name": "weather_daily_outlook"},
     check_specs=[
         _check("outlook_full_horizon", OUTLOOK_KEY, "Every forecast point has every day of the 10-day horizon."),
@@ -489,6 +503,7 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     import pandas as pd
     import sqlalchemy as sa
 
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather.outlook import build_daily_outlook
 
     wh = warehouse.get()

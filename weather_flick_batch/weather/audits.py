@@ -27,8 +27,9 @@ from weather_flick_batch.core.published import (
     scope,
     whole_table,
 )
-from weather_flick_batch.warehouse import schema
 
+# warehouse.schema (SQLAlchemy) is imported by the audit_* functions that read the warehouse: the assets
+# import this module at code-location load for its verdict functions, which need neither.
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -190,6 +191,8 @@ def _points_then_and_now(verdicts: Verdicts, names: Iterable[str], frame: pd.Dat
 
 
 def audit_forecast_points(wh: Warehouse) -> PublishedCheck | None:
+    from weather_flick_batch.warehouse import schema
+
     points = whole_table(wh, schema.forecast_points)
     if points is None:
         return None
@@ -198,9 +201,11 @@ def audit_forecast_points(wh: Warehouse) -> PublishedCheck | None:
                           points_verdicts(points, provinces))
 
 
-def _partitioned(table, column: str, verdicts, point_checks: Sequence[str]):
+def _partitioned(table_name: str, column: str, verdicts, point_checks: Sequence[str]):
     def audit(wh: Warehouse) -> PublishedCheck | None:
-        newest, frame = _newest_partition(wh, table, column)
+        from weather_flick_batch.warehouse import schema
+
+        newest, frame = _newest_partition(wh, schema.metadata.tables[table_name], column)
         if newest is None:
             return None
         points = wh.read_table(schema.forecast_points)
@@ -210,22 +215,24 @@ def _partitioned(table, column: str, verdicts, point_checks: Sequence[str]):
     return audit
 
 
-audit_nowcast = _partitioned(schema.weather_nowcast, "partition_hour", nowcast_verdicts, ["nowcast_every_point"])
-audit_short_range = _partitioned(schema.weather_short_range, "partition_issuance", short_range_verdicts,
+audit_nowcast = _partitioned("weather_nowcast", "partition_hour", nowcast_verdicts, ["nowcast_every_point"])
+audit_short_range = _partitioned("weather_short_range", "partition_issuance", short_range_verdicts,
                                  ["short_range_complete"])
-audit_ultra_short = _partitioned(schema.weather_ultra_short, "partition_base", ultra_short_verdicts,
+audit_ultra_short = _partitioned("weather_ultra_short", "partition_base", ultra_short_verdicts,
                                  ["ultra_short_every_point"])
 audit_mid_land = _partitioned(
-    schema.weather_mid_land, "partition_tm_fc",
+    "weather_mid_land", "partition_tm_fc",
     lambda frame, points: mid_land_verdicts(frame, mid_regions(points, "mid_land_reg_id")),
     ["mid_land_forecast_every_region"])
 audit_mid_temperature = _partitioned(
-    schema.weather_mid_ta, "partition_tm_fc",
+    "weather_mid_ta", "partition_tm_fc",
     lambda frame, points: mid_temperature_verdicts(frame, mid_regions(points, "mid_ta_reg_id")),
     ["mid_temperature_forecast_every_region"])
 
 
 def audit_daily_outlook(wh: Warehouse) -> PublishedCheck | None:
+    from weather_flick_batch.warehouse import schema
+
     outlook = whole_table(wh, schema.weather_daily_outlook)
     if outlook is None:
         return None
@@ -236,6 +243,7 @@ def audit_daily_outlook(wh: Warehouse) -> PublishedCheck | None:
 
 def audit_next_hours(wh: Warehouse) -> PublishedCheck | None:
     from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.warehouse import schema
 
     frame = whole_table(wh, schema.weather_next_hours)
     if frame is None:

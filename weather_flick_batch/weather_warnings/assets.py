@@ -9,14 +9,15 @@ trips are recomputed only when that changes.
 
 import dagster as dg
 
-from weather_flick_batch.checks import PublishAudit, check_result, fatal_api_errors, publishing
+from weather_flick_batch.checks import PublishAudit, audited_asset, check_result, fatal_api_errors, publishing
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.policies import network_step
 from weather_flick_batch.resources.api import quota_ledger, raw_archive, response_cache
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.s3 import S3StorageResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
-from weather_flick_batch.warehouse import schema
+# The warehouse tables (warehouse.schema, built with SQLAlchemy: ~0.2 s to import) are imported by the steps
+# that use them, not at code-location load; the UI's column schemas are plain data (warehouse/columns.py).
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
 from weather_flick_batch.weather.resources import KmaResource
 from weather_flick_batch.weather_warnings import audits
@@ -32,7 +33,7 @@ AREA_COLUMNS = ["region_code", "sigungu_code", "scope", "area_name", "kind", "le
                 "outdoor_effect", "coverage", "issued_at"]
 
 
-@dg.asset(
+@audited_asset(
     key=ZONES_KEY,
     group_name=GROUP,
     owners=OWNERS,
@@ -44,13 +45,14 @@ AREA_COLUMNS = ["region_code", "sigungu_code", "scope", "area_name", "kind", "le
         "coast they touch, with the source of each row. Gaps (inferred 산지 membership, zone codes not yet filled "
         "in from KMA's Excel list) are in the note column and docs/warnings-and-dust.md."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.weather_warning_zones),
+    metadata={"dagster/column_schema": column_schema("weather_warning_zones"),
               "dagster/table_name": "weather_warning_zones"},
     check_specs=[dg.AssetCheckSpec("zones_cover_every_district", asset=ZONES_KEY, blocking=True,
                                    description="Every district of the catalogue is in at least one land zone.")],
     code_version="1",
 )
 def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather_warnings.zones import coverage_summary, zone_mapping_frame
 
     wh = warehouse.get()
@@ -75,7 +77,7 @@ def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     )
 
 
-@dg.asset(
+@audited_asset(
     key=WARNINGS_KEY,
     group_name=GROUP,
     owners=OWNERS,
@@ -89,7 +91,7 @@ def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "zone and kind, plus the provinces and districts each concerns (weather_warning_areas) with what it does "
         "to recommendations (cap, lower, reason only)."
     ),
-    metadata={"dagster/column_schema": column_schema(schema.weather_warnings), "dagster/table_name": "weather_warnings"},
+    metadata={"dagster/column_schema": column_schema("weather_warnings"), "dagster/table_name": "weather_warnings"},
     check_specs=[
         dg.AssetCheckSpec("warnings_unique", asset=WARNINGS_KEY, blocking=True,
                           description="One row per zone and kind."),
@@ -100,6 +102,7 @@ def warning_zones(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 )
 def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, kma: KmaResource,
              redis: RedisResource, s3: S3StorageResource) -> dg.MaterializeResult:
+    from weather_flick_batch.warehouse import schema
     from weather_flick_batch.weather_warnings.parsing import warnings_fingerprint
     from weather_flick_batch.weather_warnings.client import warnings_in_force
 

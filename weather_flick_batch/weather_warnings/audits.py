@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from weather_flick_batch.core import quality
 from weather_flick_batch.core.published import PublishedCheck, ReAudit, published_label, scope, whole_table
-from weather_flick_batch.warehouse import schema
 
+# warehouse.schema (SQLAlchemy) is imported by the audit_* functions that read the warehouse: the assets
+# import this module at code-location load for its verdict functions, which need neither.
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -61,6 +62,8 @@ def unmapped_land_warnings(warnings: pd.DataFrame, areas: pd.DataFrame) -> list[
 
 # -- the re-audits (the same checks on what is published) ----------------------------------------
 def audit_warning_zones(wh: Warehouse) -> PublishedCheck | None:
+    from weather_flick_batch.warehouse import schema
+
     zones = whole_table(wh, schema.weather_warning_zones)
     if zones is None:
         return None
@@ -69,6 +72,8 @@ def audit_warning_zones(wh: Warehouse) -> PublishedCheck | None:
 
 
 def audit_warnings(wh: Warehouse) -> PublishedCheck | None:
+    from weather_flick_batch.warehouse import schema
+
     warnings = whole_table(wh, schema.weather_warnings)
     if warnings is None:
         return None

@@ -17,10 +17,8 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from urllib.parse import unquote, urlencode
-
-import requests
 
 from weather_flick_batch.core.apiclient.archive import RawArchive
 from weather_flick_batch.core.apiclient.cache import ResponseCache, cache_key
@@ -38,6 +36,9 @@ from weather_flick_batch.core.apiclient.redaction import (
     redact_text,
     redact_url,
 )
+
+if TYPE_CHECKING:  # requests (with urllib3) is imported by the first client: not at code-location load
+    import requests
 
 #: The logger a client uses when given none: the name it has always had, before the package split.
 LOGGER_NAME = "weather_flick_batch.core.apiclient"
@@ -111,7 +112,11 @@ class ApiClient(KeyRotationMixin, ResponseDecodingMixin):
         self.backoff_max_s = backoff_max_s
         self.cache = cache
         self.archive = archive
-        self.session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self.session = session
         self._sleep = sleep
         self._rng = rng
         self.log = logger or logging.getLogger(LOGGER_NAME)
@@ -140,6 +145,8 @@ class ApiClient(KeyRotationMixin, ResponseDecodingMixin):
 
     def _send(self, url: str, operation: str) -> tuple[int, bytes]:
         """One GET; transport failures become redacted :class:`ApiError`s with no chained cause."""
+        import requests
+
         self._bump("calls")
         self.log.debug("%s GET %s", self.service, self.redact(redact_url(url, self._secret_param_names)))
         try:
