@@ -35,10 +35,16 @@ Each leg runs in a fresh interpreter. Reported per leg:
 
 Goal: the in-process nationwide refresh under 60 s and under 500 MB peak on this machine.
 A leg whose runs do not all succeed is reported with the failing steps (its numbers stay, marked).
+
+Under ``make bench`` the in-process leg is followed by bench_incremental (benchmarks/run.py hands its
+``FollowUp`` to ``run``): the incremental path, the daemon and the floor are measured on the leg's
+databases and servers before they are torn down, and the leg loads the short-range issuances N-3 and
+N-2 instead of N-1 and N (the same work), so that N-1 and N are new issuances to those stages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import resource
@@ -83,6 +89,8 @@ CACHE_URL = "redis://127.0.0.1:6379/11"
 API_KEY = "bench-key"
 # The location the tests use too: the production definitions with the executor the settings ask for.
 LOCATION_MODULE = "weather_flick_batch.testing.scale_out_location"
+# Comma-separated short-range partition keys the leg loads instead of the two newest (bench_incremental).
+SHORT_RANGE_KEYS_ENV = "WFB_BENCH_SHORT_RANGE_KEYS"
 
 
 # -- the child: one leg in a fresh interpreter ----------------------------------------------------
@@ -95,7 +103,14 @@ def _child(leg: str) -> dict[str, Any]:
     from weather_flick_batch.pipeline import PIPELINE, run_pipeline
 
     now = now_kst()
-    runs = [(step, key) for step in PIPELINE for key in step.keys(now)]
+    pipeline = list(PIPELINE)
+    if os.environ.get(SHORT_RANGE_KEYS_ENV):
+        # The short-range issuances to load instead of the two newest (bench_incremental: the state a
+        # little before the newest issuance, so that it has next partitions to fetch). Same work.
+        keys = os.environ[SHORT_RANGE_KEYS_ENV].split(",")
+        pipeline = [dataclasses.replace(s, partition_keys=lambda keys=keys: list(keys))
+                    if s.job_name == "weather_short_range_job" else s for s in pipeline]
+    runs = [(step, key) for step in pipeline for key in step.keys(now)]
     peak_growth: dict[str, float] = {}
     with dg.DagsterInstance.get() as instance:
         run_ids: list[str] = []
@@ -105,9 +120,9 @@ def _child(leg: str) -> dict[str, Any]:
 
             defs = importlib.import_module(LOCATION_MODULE).defs
             defs.get_repository_def()  # load before the clock starts, as a code server would have
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), _cpu_s()
             # One run_pipeline call per pipeline step, so a failing run does not hide the rest's cost.
-            for step in PIPELINE:
+            for step in pipeline:
                 before = {r.run_id for r in instance.get_runs()}
                 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 result = run_pipeline(defs, instance, now=now, steps=[step], log_level="WARNING")
@@ -115,12 +130,12 @@ def _child(leg: str) -> dict[str, Any]:
                 failures += result.failures
                 # How much this job raised the process's peak: names the job that sets it.
                 peak_growth[step.job_name] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, _cpu_s() - cpu_started
         else:
             repo = ReconstructableRepository.for_module(LOCATION_MODULE, "defs", str(ROOT))
-            jobs = {step.job_name: repo.get_reconstructable_job(step.job_name) for step in PIPELINE}
+            jobs = {step.job_name: repo.get_reconstructable_job(step.job_name) for step in pipeline}
             repo.get_definition()  # load before the clock starts
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), _cpu_s()
             for step, key in runs:
                 tags = {"dagster/partition": key} if key else None
                 run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -129,29 +144,9 @@ def _child(leg: str) -> dict[str, Any]:
                 if not result.success:
                     failures += [f"{step.job_name}[{key}]: {e.step_key}" for e in result.all_events
                                  if e.is_step_failure]
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, _cpu_s() - cpu_started
 
-        intervals: list[tuple[float, float, str]] = []
-        steps_by_worker: dict[str, int] = {}
-        succeeded = 0
-        for run_id in run_ids:
-            run = instance.get_run_by_id(run_id)
-            succeeded += run is not None and run.status == dg.DagsterRunStatus.SUCCESS
-            starts: dict[str, float] = {}
-            for record in instance.all_logs(run_id):
-                event = record.dagster_event
-                if event is None:
-                    continue
-                if event.event_type == dg.DagsterEventType.STEP_START:
-                    starts[event.step_key] = record.timestamp
-                elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-                    if event.step_key in starts:
-                        intervals.append((starts.pop(event.step_key), record.timestamp, event.step_key))
-                elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and event.engine_event_data:
-                    worker = (event.engine_event_data.metadata or {}).get("Celery worker")
-                    if worker is not None:
-                        name = str(getattr(worker, "value", worker))
-                        steps_by_worker[name] = steps_by_worker.get(name, 0) + 1
+        intervals, steps_by_worker, succeeded = step_records(instance, run_ids)
     return {
         "wall_s": wall,
         "runs": len(run_ids),
@@ -160,8 +155,43 @@ def _child(leg: str) -> dict[str, Any]:
         "intervals": intervals,
         "steps_by_worker": steps_by_worker,
         "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_s": cpu,  # of this process, while the runs ran (multiprocess and Celery: their steps are elsewhere)
         "peak_growth_mb": peak_growth,
     }
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def step_records(instance, run_ids: list[str]) -> tuple[list[tuple[float, float, str]], dict[str, int], int]:
+    """From the event log of ``run_ids``: (step intervals (start, end, step key), steps per Celery worker,
+    runs that succeeded)."""
+    import dagster as dg
+
+    intervals: list[tuple[float, float, str]] = []
+    steps_by_worker: dict[str, int] = {}
+    succeeded = 0
+    for run_id in run_ids:
+        run = instance.get_run_by_id(run_id)
+        succeeded += run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+        starts: dict[str, float] = {}
+        for record in instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is None:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_START:
+                starts[event.step_key] = record.timestamp
+            elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+                if event.step_key in starts:
+                    intervals.append((starts.pop(event.step_key), record.timestamp, event.step_key))
+            elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and event.engine_event_data:
+                worker = (event.engine_event_data.metadata or {}).get("Celery worker")
+                if worker is not None:
+                    name = str(getattr(worker, "value", worker))
+                    steps_by_worker[name] = steps_by_worker.get(name, 0) + 1
+    return intervals, steps_by_worker, int(succeeded)
 
 
 # -- the parent: databases, workers, memory sampling -----------------------------------------------
@@ -339,7 +369,14 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
-def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
+def _run_leg(leg: str, scratch: Path, follow_up=None) -> tuple[dict[str, Any], MemorySampler, list[dict]]:
+    """One leg on fresh databases, a fresh server process and an empty cache; (result, sampler, rows).
+
+    ``follow_up`` (bench_incremental): ``follow_up.env()`` is added to the leg's environment, and
+    ``follow_up(state)`` runs after the leg, before anything is torn down, on the leg's databases, source
+    servers and cache; ``state`` has env, home, urls, instance_db, warehouse_db, result and sampler. Its rows
+    are returned (an exception in it is reported as a NOT MEASURED row, the leg's own rows stay).
+    """
     instance_db, warehouse_db = create_database("wfb_bench_inst"), create_database("wfb_bench_wh")
     home = scratch / leg
     home.mkdir()
@@ -360,6 +397,8 @@ def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
         cache.flushdb()
         sources, urls = _start_sources(home)
         env = _leg_env(leg, home, instance_db, warehouse_db, urls)
+        if follow_up is not None:
+            env.update(follow_up.env())
         roots: dict[str, int] = {"sources": sources.pid}
         _migrate_instance(env, home)
         if leg == "celery":
@@ -382,7 +421,17 @@ def _run_leg(leg: str, scratch: Path) -> tuple[dict[str, Any], MemorySampler]:
                                    f"last log line: {_last_line(home / 'run.log')}") from None
         if child.returncode != 0:
             raise RuntimeError(f"{leg} leg exited {child.returncode}: {_last_line(home / 'run.log')}")
-        return json.loads(out.read_text()), sampler
+        result = json.loads(out.read_text())
+        follow_rows: list[dict] = []
+        if follow_up is not None:
+            state = {"env": env, "home": home, "urls": urls, "instance_db": instance_db,
+                     "warehouse_db": warehouse_db, "result": result, "sampler": sampler}
+            try:
+                follow_rows = follow_up(state)
+            except Exception as exc:  # noqa: BLE001 - the leg's own rows stay
+                follow_rows = [{"benchmark": getattr(follow_up, "name", "follow-up"),
+                                "case": f"NOT MEASURED: {str(exc)[:300]}", "value": None, "unit": ""}]
+        return result, sampler, follow_rows
     finally:
         _stop(workers)
         if sources is not None:
@@ -459,18 +508,21 @@ def _rows(leg: str, result: dict[str, Any], sampler: MemorySampler) -> list[dict
     return rows
 
 
-def run(legs: tuple[str, ...] = LEGS) -> list[dict]:
+def run(legs: tuple[str, ...] = LEGS, follow_up=None) -> list[dict]:
+    """Every leg's rows. ``follow_up`` continues the in-process leg's state (benchmarks/run.py passes
+    bench_incremental's, so the incremental path does not pay a second full refresh): see ``_run_leg``."""
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="wfb_bench_nationwide_") as tmp:
         for leg in legs:
             print(f"  nationwide: {leg} ...", file=sys.stderr, flush=True)
             try:
-                result, sampler = _run_leg(leg, Path(tmp))
+                result, sampler, follow_rows = _run_leg(leg, Path(tmp), follow_up if leg == "in_process" else None)
             except Exception as exc:  # noqa: BLE001 - a leg that cannot run is reported, not hidden
                 rows.append({"benchmark": "nationwide", "case": f"{leg}: NOT MEASURED: {str(exc)[:300]}",
                              "value": None, "unit": ""})
                 continue
             rows.extend(_rows(leg, result, sampler))
+            rows.extend(follow_rows)
     return rows
 
 

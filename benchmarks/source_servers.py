@@ -23,14 +23,24 @@ sys.path.insert(0, str(ROOT))
 def main(destinations: int) -> None:
     from weather_flick_batch.core.timeutil import now_kst
     from weather_flick_batch.destinations.sample_source import TourApiSampleSource, synthetic_catalogue
-    from weather_flick_batch.testing.fakes.kma import kma_server
+    from weather_flick_batch.testing.fakes.http_fault_server import FaultServer
+    from weather_flick_batch.testing.fakes.kma import KMA_PREFIX, kma_handler
+    from weather_flick_batch.testing.fakes.kma_warnings import warnings_handler
     from weather_flick_batch.testing.fakes.kto import TourApiFake
+    from weather_flick_batch.weather_warnings.client import SampleWarningSource
 
     today = now_kst().date()
     kto = TourApiFake(today)
     # The same deterministic catalogue as WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE=N would serve.
     kto.source = TourApiSampleSource(today, catalogue=synthetic_catalogue(destinations, seed=1))
-    with kto, kma_server() as kma:
+    # One KMA host, as in production: the forecasts and the weather warnings (WthrWrnInfoService, which
+    # the live warnings client asks on the same base URL) answer from the same server.
+    warnings = warnings_handler(SampleWarningSource())
+
+    def kma_and_warnings(operation: str, params: dict[str, str]) -> tuple[int, str, bytes]:
+        return (warnings if operation.startswith("WthrWrnInfoService/") else kma_handler)(operation, params)
+
+    with kto, FaultServer(kma_and_warnings, prefix=KMA_PREFIX, key_param="serviceKey") as kma:
         print(json.dumps({"kto": kto.server.base_url.rstrip("/"), "kma": kma.base_url.rstrip("/")}), flush=True)
         sys.stdin.read()  # until the parent closes the pipe (or dies)
 

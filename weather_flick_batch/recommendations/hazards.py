@@ -58,8 +58,12 @@ DUST_COLUMNS = ["region_code", "sigungu_code", "forecast_date", "grade_code"]
 
 
 def is_outdoor(content_type_id: pd.Series) -> np.ndarray:
-    sensitivity = content_type_id.map(lambda ct: scoring.sensitivity_for(ct))
-    return sensitivity.to_numpy(dtype=float) >= OUTDOOR_SENSITIVITY
+    # One lookup per distinct content type, not per row (500,000 rows of a handful of types nationwide);
+    # missing types (code -1) take the last entry, sensitivity_for(None), as a missing value did row by row.
+    codes, types = pd.factorize(content_type_id, use_na_sentinel=True)
+    outdoor = np.array([scoring.sensitivity_for(ct) >= OUTDOOR_SENSITIVITY for ct in types]
+                       + [scoring.sensitivity_for(None) >= OUTDOOR_SENSITIVITY], dtype=bool)
+    return outdoor[codes]
 
 
 def _at_place(frame: pd.DataFrame, by_place: pd.DataFrame, value_columns: list[str],
