@@ -72,6 +72,9 @@ CELERY_CONFIG_SOURCE: dict[str, Any] = {
     },
     # Results are read once by the run worker right after the step ends; a day is plenty.
     "result_expires": 86400,
+    # Leave the worker processes' stdout/stderr alone: Celery would swap them for its logger, and
+    # Dagster's step-log capture (compute logs, on S3 in production) would then see nothing.
+    "worker_redirect_stdouts": False,
 }
 
 

@@ -527,7 +527,9 @@ def assert_step_logs_on_s3(dep: Deployment, s3: dict, run_ids: list[str]) -> Non
         for run_id in run_ids:
             listed = client.list_objects_v2(Bucket=bucket, Prefix=f"dagster/compute-logs/storage/{run_id}/")
             keys = [o["Key"] for o in listed.get("Contents", [])]
-            assert any(k.endswith(".err") for k in keys), f"no step logs on S3 for run {run_id}: {keys[:5]}"
+            everything = [o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+            assert any(k.endswith(".err") for k in keys), \
+                f"no step logs on S3 for run {run_id}: {keys[:5]}; in the bucket: {len(everything)} {everything[:8]}"
         # One step's stderr (Dagster writes its step events there), read through the instance.
         run_id = run_ids[0]
         listed = client.list_objects_v2(Bucket=bucket, Prefix=f"dagster/compute-logs/storage/{run_id}/")
