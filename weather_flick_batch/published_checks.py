@@ -76,27 +76,29 @@ def _evaluation(key: dg.AssetKey, name: str, passed: bool, description: str, met
 def reaudit(warehouse, checks: Mapping[dg.AssetKey, Sequence[str]]) -> list[dg.AssetCheckEvaluation]:
     """Every publication check, evaluated on the published rows (no Dagster context needed)."""
     audits = published_audits()
+    no_schema = warehouse.current_revision() is None  # a warehouse nothing was ever written to
     evaluations = []
-    if warehouse.current_revision() is None:  # a warehouse nothing was ever written to
-        return [_evaluation(key, name, False, "nothing published yet: the warehouse has no schema (make run, or "
-                            "weather-flick-batch db upgrade and the jobs)", {}, dg.AssetCheckSeverity.ERROR,
-                            "nothing published") for key in sorted(checks, key=lambda k: k.to_user_string())
-                if key.to_user_string() not in NOT_REAUDITED for name in checks[key]]
     for key in sorted(checks, key=lambda k: k.to_user_string()):
         asset = key.to_user_string()
         if asset in NOT_REAUDITED:
             continue
         names = checks[key]
+
+        def all_fail(description: str, scope: str) -> list[dg.AssetCheckEvaluation]:
+            return [_evaluation(key, n, False, description, {}, dg.AssetCheckSeverity.ERROR, scope) for n in names]
+
+        if no_schema:
+            evaluations += all_fail("nothing published yet: the warehouse has no schema (make run, or "
+                                    "weather-flick-batch db upgrade and the jobs)", "nothing published")
+            continue
         try:
             result = audits[asset](warehouse)
         except Exception as exc:  # one line a human understands, for every check of the asset
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            evaluations += [_evaluation(key, n, False, f"could not read the published rows: {first}", {},
-                                        dg.AssetCheckSeverity.ERROR, "unreadable") for n in names]
+            evaluations += all_fail(f"could not read the published rows: {first}", "unreadable")
             continue
         if result is None:
-            evaluations += [_evaluation(key, n, False, "nothing published yet: materialize the asset first", {},
-                                        dg.AssetCheckSeverity.ERROR, "nothing published") for n in names]
+            evaluations += all_fail("nothing published yet: materialize the asset first", "nothing published")
             continue
         for name in names:
             verdict = result.verdicts.get(name)

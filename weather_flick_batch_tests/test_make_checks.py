@@ -22,6 +22,18 @@ def test_every_publication_check_can_be_rerun_on_published_rows():
     assert set(published_audits()) == expected
 
 
+def test_on_a_warehouse_with_nothing_published_every_re_audit_is_none_not_a_pass(tmp_path):
+    from weather_flick_batch.warehouse.warehouse import Warehouse
+
+    audits = published_audits()
+    empty = Warehouse(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    empty.ensure_schema()
+    try:
+        assert {key: audit(empty) for key, audit in audits.items()} == {key: None for key in audits}
+    finally:
+        empty.dispose()
+
+
 def test_every_standalone_check_is_in_the_standalone_job():
     from weather_flick_batch.definitions import DOMAINS, defs
     from weather_flick_batch.published_checks import standalone_checks

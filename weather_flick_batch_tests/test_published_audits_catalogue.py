@@ -88,15 +88,6 @@ def test_every_re_audit_passes_on_the_published_data_with_the_assets_check_names
         assert check.scope.endswith(" rows") and "published " in check.scope, (key, check.scope)
 
 
-def test_nothing_published_is_none_not_a_pass(tmp_path):
-    empty = Warehouse(f"sqlite:///{tmp_path / 'empty.sqlite'}")
-    empty.ensure_schema()
-    try:
-        assert {key: audit(empty) for key, audit in AUDITS.items()} == {key: None for key in AUDITS}
-    finally:
-        empty.dispose()
-
-
 # -- corrupted behind the gate's back ----------------------------------------------------------------
 def test_catalogue_re_audit_names_a_missing_title_and_a_place_outside_korea(wh):
     _without_constraints(wh, "destinations")

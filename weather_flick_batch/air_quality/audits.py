@@ -18,6 +18,7 @@ from weather_flick_batch.core import quality
 from weather_flick_batch.core.published import (
     PublishedCheck,
     ReAudit,
+    Verdicts,
     newest_value,
     published_label,
     scope,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
     from weather_flick_batch.warehouse.warehouse import Warehouse
 
-Verdicts = dict[str, quality.Verdict]
 GRADED_POLLUTANTS = {"PM10", "PM25"}
 
 

@@ -6,8 +6,7 @@ from typing import Optional
 
 import dagster as dg
 
-from weather_flick_batch import settings
-from weather_flick_batch.resources import secret_env
+from weather_flick_batch.resources import api_source_settings
 from weather_flick_batch.core.apiclient import ApiConfigurationError
 
 
@@ -41,12 +40,4 @@ class AirKoreaResource(dg.ConfigurableResource):
 def build_airkorea_resource(environ: Mapping[str, str] | None = None) -> AirKoreaResource:
     """The resource as the settings say (embedded defaults unless the environment says otherwise)."""
     env = os.environ if environ is None else environ
-    return AirKoreaResource(
-        mode=settings.get("WEATHER_FLICK_AIRKOREA_MODE", env),
-        base_url=settings.get("WEATHER_FLICK_AIRKOREA_BASE_URL", env),
-        api_keys=secret_env("WEATHER_FLICK_AIRKOREA_API_KEYS", env),
-        timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
-        max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
-        backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
-        daily_limit=settings.get("WEATHER_FLICK_AIRKOREA_DAILY_LIMIT", env),
-    )
+    return AirKoreaResource(**api_source_settings("AIRKOREA", env))

@@ -35,6 +35,9 @@ class PublishedCheck:
     warn_only: frozenset[str] = frozenset()
 
 
+#: A check's verdict by check name, as every domain's audits module returns them.
+Verdicts = dict[str, "Verdict"]
+
 # None: the asset has published nothing yet (the caller reports it; it is never a pass).
 ReAudit = Callable[["Warehouse"], "PublishedCheck | None"]
 

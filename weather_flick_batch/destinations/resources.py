@@ -8,7 +8,7 @@ from typing import Optional
 import dagster as dg
 
 from weather_flick_batch import settings
-from weather_flick_batch.resources import secret_env
+from weather_flick_batch.resources import api_source_settings
 from weather_flick_batch.core.apiclient import ApiConfigurationError
 
 
@@ -59,12 +59,6 @@ def build_kto_resource(environ: Mapping[str, str] | None = None) -> KtoResource:
     """The resource as the settings say (embedded defaults unless the environment says otherwise)."""
     env = os.environ if environ is None else environ
     return KtoResource(
-        mode=settings.get("WEATHER_FLICK_KTO_MODE", env),
-        base_url=settings.get("WEATHER_FLICK_KTO_BASE_URL", env),
-        api_keys=secret_env("WEATHER_FLICK_KTO_API_KEYS", env),
-        timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
-        max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
-        backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
+        **api_source_settings("KTO", env),
         sample_catalogue_size=settings.get("WEATHER_FLICK_KTO_SAMPLE_CATALOGUE_SIZE", env),
-        daily_limit=settings.get("WEATHER_FLICK_KTO_DAILY_LIMIT", env),
     )

@@ -22,6 +22,21 @@ def secret_env(name: str, environ: Mapping[str, str]) -> Any:
     return dg.EnvVar(name) if environ.get(name, "").strip() else None
 
 
+def api_source_settings(source: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings every external API resource takes, for ``source`` (``KMA``, ``KTO``, ``AIRKOREA``):
+    its mode, base URL, keys (as EnvVar), daily limit, and the shared HTTP timeout, attempts and backoff."""
+    prefix = f"WEATHER_FLICK_{source}_"
+    return {
+        "mode": settings.get(prefix + "MODE", environ),
+        "base_url": settings.get(prefix + "BASE_URL", environ),
+        "api_keys": secret_env(prefix + "API_KEYS", environ),
+        "daily_limit": settings.get(prefix + "DAILY_LIMIT", environ),
+        "timeout_s": settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", environ),
+        "max_attempts": settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", environ),
+        "backoff_s": settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", environ),
+    }
+
+
 def build_platform_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """``warehouse``, ``redis`` and ``s3``: what every domain shares."""
     env = os.environ if environ is None else environ

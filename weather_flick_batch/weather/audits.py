@@ -22,6 +22,7 @@ from weather_flick_batch.core import quality
 from weather_flick_batch.core.published import (
     PublishedCheck,
     ReAudit,
+    Verdicts,
     newest_value,
     published_label,
     scope,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
     from weather_flick_batch.warehouse.warehouse import Warehouse
 
-Verdicts = dict[str, quality.Verdict]
 
 SHORT_RANGE_VARIABLES = {
     "tmp_c": "temperature", "tmn_c": "temperature", "tmx_c": "temperature", "pop_pct": "probability",

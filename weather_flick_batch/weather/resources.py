@@ -7,7 +7,7 @@ from typing import Optional
 import dagster as dg
 
 from weather_flick_batch import settings
-from weather_flick_batch.resources import secret_env
+from weather_flick_batch.resources import api_source_settings
 from weather_flick_batch.core.apiclient import ApiConfigurationError
 
 
@@ -57,14 +57,8 @@ def build_kma_resource(environ: Mapping[str, str] | None = None) -> KmaResource:
     """The resource as the settings say (embedded defaults unless the environment says otherwise)."""
     env = os.environ if environ is None else environ
     return KmaResource(
-        mode=settings.get("WEATHER_FLICK_KMA_MODE", env),
-        base_url=settings.get("WEATHER_FLICK_KMA_BASE_URL", env),
+        **api_source_settings("KMA", env),
         key_param=settings.get("WEATHER_FLICK_KMA_KEY_PARAM", env),
-        api_keys=secret_env("WEATHER_FLICK_KMA_API_KEYS", env),
-        timeout_s=settings.get("WEATHER_FLICK_HTTP_TIMEOUT_S", env),
         max_points=settings.get("WEATHER_FLICK_KMA_MAX_POINTS", env),
         max_concurrency=settings.get("WEATHER_FLICK_KMA_MAX_CONCURRENCY", env),
-        max_attempts=settings.get("WEATHER_FLICK_HTTP_MAX_ATTEMPTS", env),
-        backoff_s=settings.get("WEATHER_FLICK_HTTP_BACKOFF_S", env),
-        daily_limit=settings.get("WEATHER_FLICK_KMA_DAILY_LIMIT", env),
     )

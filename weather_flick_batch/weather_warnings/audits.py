@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
     from weather_flick_batch.warehouse.warehouse import Warehouse
 
-Verdicts = dict[str, quality.Verdict]
 WARNING_KEY = ["area_name", "kind"]
 
 
