@@ -32,6 +32,9 @@ class SettingsS3ComputeLogManager(S3ComputeLogManager):
 
     @classmethod
     def from_config_value(cls, inst_data: Any, config_value: Mapping[str, Any]):
+        # The webserver and the daemon build the instance before they load the code location (which
+        # reads .env): read it here too, so S3 set only in .env reaches the step logs.
+        settings.load_env_file()
         bucket = settings.get("WEATHER_FLICK_S3_BUCKET")
         if not bucket:
             raise settings.SettingsError(

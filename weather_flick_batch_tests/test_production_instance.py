@@ -84,3 +84,21 @@ def test_step_logs_on_s3_need_the_bucket(tmp_path, monkeypatch):
     monkeypatch.delenv("WEATHER_FLICK_S3_BUCKET", raising=False)
     with pytest.raises(SettingsError, match="WEATHER_FLICK_S3_BUCKET is empty"):
         SettingsS3ComputeLogManager.from_config_value(None, {"prefix": "x"})
+
+
+def test_step_logs_on_s3_read_the_env_file_like_every_other_process(tmp_path, monkeypatch):
+    # The webserver and daemon build the instance before the code location loads .env.
+    from weather_flick_batch.compute_logs import SettingsS3ComputeLogManager
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("WEATHER_FLICK_S3_BUCKET=from-env-file\nWEATHER_FLICK_S3_ENDPOINT_URL=http://127.0.0.1:9\n")
+    monkeypatch.setenv("WEATHER_FLICK_ENV_FILE", str(env_file))
+    monkeypatch.delenv("WEATHER_FLICK_S3_BUCKET", raising=False)
+    try:
+        manager = SettingsS3ComputeLogManager.from_config_value(None, {"prefix": "x"})
+    finally:  # load_env_file writes os.environ itself: leave nothing behind for the next test
+        import os
+
+        for name in ("WEATHER_FLICK_S3_BUCKET", "WEATHER_FLICK_S3_ENDPOINT_URL"):
+            os.environ.pop(name, None)
+    assert manager._s3_bucket == "from-env-file"
