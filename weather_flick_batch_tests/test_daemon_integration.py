@@ -166,6 +166,9 @@ def daemon_log(production_home: Path) -> Path:
 
 
 def start_daemon(workspace: Path, log: Path) -> subprocess.Popen:
+    # The instance's storages exist before the daemon and a `dagster job launch` start together:
+    # two processes finding a fresh SQLite home both stamp alembic_version (two heads).
+    dg.DagsterInstance.get().dispose()
     with open(log, "ab") as out:
         # Its own session: the daemon, its code server and run workers are stopped as one group.
         return subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(workspace)], cwd=ROOT,

@@ -68,6 +68,9 @@ def local_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _started_and_killed(count: int) -> list[str]:
     """Start ``count`` run workers, wait until each has reported its pid, SIGKILL them; their run ids."""
+    # Create the instance's SQLite storages here first: workers that each find a fresh DAGSTER_HOME
+    # race to stamp the schedule storage's alembic_version, leaving two heads (seen once in CI).
+    dg.DagsterInstance.get().dispose()
     workers = [subprocess.Popen([sys.executable, "-c", _WORKER], cwd=ROOT, env=os.environ.copy())
                for _ in range(count)]
     try:
