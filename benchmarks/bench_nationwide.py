@@ -12,23 +12,28 @@ same work from empty.
 
 "The whole graph" is ``weather_flick_batch.pipeline.PIPELINE``: refresh_reference, the 17 province
 partitions of destinations_sync_job, refresh_catalogue_derived, the three weather jobs at the
-current issuance, refresh_derived, refresh_analytics, one run after the other. Legs:
+current issuance, warnings, fine dust, refresh_derived, refresh_analytics. Legs:
 
-- ``in_process``: ``run_pipeline`` (``execute_in_process``), every step in one process;
-- ``multiprocess``: ``dagster.execute_job`` of the reconstructable jobs with the multiprocess
-  executor (a subprocess per step, at most the CPU count at once): ``execute_in_process`` cannot
-  use another executor;
+- ``in_process``: ``run_pipeline`` (``execute_in_process``), one run after the other, every step in
+  one process (what ``make run`` does);
+- ``multiprocess``: ``run_pipeline_concurrently`` (``weather-flick-batch run --concurrent``): each run
+  starts as soon as the runs it reads from have succeeded, within the production instance's run
+  limits (two sync runs at a time, so the province syncs overlap each other, the warnings and fine dust; the four
+  weather jobs each other), with the multiprocess executor (a process per step, forked from a
+  forkserver that has the location loaded, at most the CPU count per run);
 - ``celery``: the same with the Celery executor and two ``dagster-celery`` workers (one process
   each) on the local Redis, started exactly as ``make worker`` does.
 
 Each leg runs in a fresh interpreter. Reported per leg:
 
-- wall: the whole sequence of runs (the code location is loaded before the clock starts);
+- wall: all the runs (the code location is loaded before the clock starts); for the distributed legs
+  also against the in-process leg's wall (goals: multiprocess <= 1.5 x, Celery <= 1.0 x);
 - work: the sum of step durations (STEP_START to STEP_SUCCESS/FAILURE in the event log), i.e. what
   the steps themselves cost, including their own resource set-up;
 - Dagster overhead: wall minus the time during which at least one step was executing (the union of
   step intervals), i.e. run creation, process and worker start-up, event log writes between steps,
-  Celery queueing. It is never negative, also when steps overlap;
+  Celery queueing. It is never negative, also when steps overlap; and per step, with the most runs
+  that executed at the same moment;
 - peak RSS per process: the kernel's high-water mark (``VmHWM``) of every process of the leg,
   sampled every 0.1 s: the run process, the largest step subprocess, each Celery worker, and (apart,
   as it stands in for the remote APIs) the source servers.
@@ -78,6 +83,8 @@ LEGS = ("in_process", "multiprocess", "celery")
 CELERY_WORKERS = 2
 GOAL_WALL_S = 60.0
 GOAL_RSS_MB = 500.0
+# The distributed legs' wall against the in-process leg's (#16): two Celery workers should pay off.
+DISTRIBUTED_GOALS = {"multiprocess": 1.5, "celery": 1.0}
 # A leg that takes longer is reported as not measured (with the machine's load) instead of hanging
 # `make bench`; quiet, the slowest leg (multiprocess) takes about 3 minutes on this machine.
 LEG_TIMEOUT_S = 360
@@ -97,7 +104,6 @@ SHORT_RANGE_KEYS_ENV = "WFB_BENCH_SHORT_RANGE_KEYS"
 def _child(leg: str) -> dict[str, Any]:
     """Run the whole pipeline on the executor of ``leg``; timings and step intervals as a dict."""
     import dagster as dg
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     from weather_flick_batch.core.timeutil import now_kst
     from weather_flick_batch.pipeline import PIPELINE, run_pipeline
@@ -110,8 +116,8 @@ def _child(leg: str) -> dict[str, Any]:
         keys = os.environ[SHORT_RANGE_KEYS_ENV].split(",")
         pipeline = [dataclasses.replace(s, partition_keys=lambda keys=keys: list(keys))
                     if s.job_name == "weather_short_range_job" else s for s in pipeline]
-    runs = [(step, key) for step in pipeline for key in step.keys(now)]
     peak_growth: dict[str, float] = {}
+    runs_at_once = 1
     with dg.DagsterInstance.get() as instance:
         run_ids: list[str] = []
         failures: list[str] = []
@@ -123,6 +129,8 @@ def _child(leg: str) -> dict[str, Any]:
             started, cpu_started = time.perf_counter(), _cpu_s()
             # One run_pipeline call per pipeline step, so a failing run does not hide the rest's cost.
             for step in pipeline:
+                if step.skip_reason():  # as run_pipeline does: reported by it, never run
+                    continue
                 before = {r.run_id for r in instance.get_runs()}
                 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                 result = run_pipeline(defs, instance, now=now, steps=[step], log_level="WARNING")
@@ -132,19 +140,18 @@ def _child(leg: str) -> dict[str, Any]:
                 peak_growth[step.job_name] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
             wall, cpu = time.perf_counter() - started, _cpu_s() - cpu_started
         else:
-            repo = ReconstructableRepository.for_module(LOCATION_MODULE, "defs", str(ROOT))
-            jobs = {step.job_name: repo.get_reconstructable_job(step.job_name) for step in pipeline}
-            repo.get_definition()  # load before the clock starts
+            from weather_flick_batch.pipeline import _workspace_origins, run_pipeline_concurrently
+
+            _workspace_origins(LOCATION_MODULE)[0].get_definition()  # load before the clock starts
+            before = {r.run_id for r in instance.get_runs()}
             started, cpu_started = time.perf_counter(), _cpu_s()
-            for step, key in runs:
-                tags = {"dagster/partition": key} if key else None
-                run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-                result = dg.execute_job(jobs[step.job_name], instance=instance, tags=tags, run_config=run_config)
-                run_ids.append(result.run_id)
-                if not result.success:
-                    failures += [f"{step.job_name}[{key}]: {e.step_key}" for e in result.all_events
-                                 if e.is_step_failure]
+            # Independent runs at once, within the production instance's run limits (sync lane: one).
+            result = run_pipeline_concurrently(instance, module=LOCATION_MODULE, now=now, steps=pipeline,
+                                               log_level="WARNING", stop_on_failure=False)
             wall, cpu = time.perf_counter() - started, _cpu_s() - cpu_started
+            run_ids = [r.run_id for r in instance.get_runs() if r.run_id not in before]
+            failures += result.failures
+            runs_at_once = _most_at_once(instance, run_ids)
 
         intervals, steps_by_worker, succeeded = step_records(instance, run_ids)
     return {
@@ -157,7 +164,23 @@ def _child(leg: str) -> dict[str, Any]:
         "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "cpu_s": cpu,  # of this process, while the runs ran (multiprocess and Celery: their steps are elsewhere)
         "peak_growth_mb": peak_growth,
+        "runs_at_once": runs_at_once,
     }
+
+
+def _most_at_once(instance, run_ids: list[str]) -> int:
+    """The most runs that were executing at the same moment (from their start and end times)."""
+    import dagster as dg
+
+    edges = []
+    for record in instance.get_run_records(filters=dg.RunsFilter(run_ids=run_ids)):
+        if record.start_time and record.end_time:
+            edges += [(record.start_time, 1), (record.end_time, -1)]
+    most = current = 0
+    for _when, change in sorted(edges, key=lambda e: (e[0], e[1])):
+        current += change
+        most = max(most, current)
+    return most
 
 
 def _cpu_s() -> float:
@@ -467,6 +490,9 @@ def _rows(leg: str, result: dict[str, Any], sampler: MemorySampler) -> list[dict
         {"benchmark": "nationwide", "case": f"{case}: work (sum of step durations)", "value": work, "unit": "s"},
         {"benchmark": "nationwide", "case": f"{case}: Dagster overhead (wall - time any step ran)",
          "value": wall - busy, "unit": "s", "baseline": wall, "ratio": (wall - busy) / wall if wall else None},
+        {"benchmark": "nationwide", "case": f"{case}: overhead per step ({len(intervals)} steps; most runs at "
+         f"once: {result.get('runs_at_once', 1)})", "value": (wall - busy) / len(intervals) if intervals else None,
+         "unit": "s"},
     ]
     run_peak, _ = sampler.peak("run")
     run_peak = max(run_peak, result["self_maxrss_mb"])
@@ -512,6 +538,7 @@ def run(legs: tuple[str, ...] = LEGS, follow_up=None) -> list[dict]:
     """Every leg's rows. ``follow_up`` continues the in-process leg's state (benchmarks/run.py passes
     bench_incremental's, so the incremental path does not pay a second full refresh): see ``_run_leg``."""
     rows: list[dict] = []
+    walls: dict[str, tuple[float, bool]] = {}
     with tempfile.TemporaryDirectory(prefix="wfb_bench_nationwide_") as tmp:
         for leg in legs:
             print(f"  nationwide: {leg} ...", file=sys.stderr, flush=True)
@@ -523,6 +550,26 @@ def run(legs: tuple[str, ...] = LEGS, follow_up=None) -> list[dict]:
                 continue
             rows.extend(_rows(leg, result, sampler))
             rows.extend(follow_rows)
+            walls[leg] = (result["wall_s"], result["runs_succeeded"] == result["runs"])
+    rows.extend(_distributed_rows(walls))
+    return rows
+
+
+def _distributed_rows(walls: dict[str, tuple[float, bool]]) -> list[dict]:
+    """Each distributed leg's wall against the in-process leg's, measured in the same run."""
+    if "in_process" not in walls:
+        return []
+    baseline, baseline_ok = walls["in_process"]
+    rows = []
+    for leg, goal in DISTRIBUTED_GOALS.items():
+        if leg not in walls:
+            continue
+        wall, ok = walls[leg]
+        ratio = wall / baseline if baseline else None
+        rows.append({"benchmark": "nationwide", "case": f"{leg} (independent runs at once) vs in process: wall"
+                     + ("" if ok and baseline_ok else " [runs FAILED]"), "value": wall, "unit": "s",
+                     "baseline": baseline, "ratio": ratio, "goal": f"<= {goal:g} x",
+                     "met": bool(ok and baseline_ok and ratio is not None and ratio <= goal)})
     return rows
 
 

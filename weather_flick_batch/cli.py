@@ -64,7 +64,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from weather_flick_batch import settings
     from weather_flick_batch.definitions import build_definitions
-    from weather_flick_batch.pipeline import PIPELINE, run_pipeline, summary
+    from weather_flick_batch.pipeline import PIPELINE, run_pipeline, run_pipeline_concurrently, summary
     from weather_flick_batch.run_monitoring import fail_orphaned_runs
 
     steps = PIPELINE
@@ -87,7 +87,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for run_id in fail_orphaned_runs(instance):
         print(f"run {run_id[:8]} of an earlier process was left STARTED (its worker is gone): marked failed")
     # Built here, from the settings in effect now (not whenever the module was first imported).
-    result = run_pipeline(build_definitions(), instance, steps=steps, progress=lambda line: print(line, flush=True), with_origin=True)
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    if args.concurrent:
+        result = run_pipeline_concurrently(instance, steps=steps, progress=say)
+    else:
+        result = run_pipeline(build_definitions(), instance, steps=steps, progress=say, with_origin=True)
     where = (
         f"Warehouse: {settings.warehouse_url()}\n"
         f"Dagster instance: {instance.root_directory}\n"
@@ -362,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--only", metavar="JOB[,JOB...]",
                      help="run only these jobs of the pipeline, in its order (e.g. the ones that publish the "
                           "back end's tables after a cutover)")
+    run.add_argument("--concurrent", action="store_true",
+                     help="start each run as soon as the runs it reads from are done, on the executor "
+                          "WEATHER_FLICK_EXECUTOR sets (multiprocess, or celery with `make worker`), within the "
+                          "instance's run limits; without it the runs go one after another, in this process")
     run.set_defaults(func=_cmd_run)
 
     ck = sub.add_parser("checks", help="run every asset check against the warehouse as it stands (publication "

@@ -7,8 +7,10 @@ current; the steps run in dependency order, so every run reads what the previous
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +28,9 @@ class PipelineStep:
     partition_keys: Callable[[], list[str]] | None = None
     # Why the step does not apply to this deployment (None: it runs), e.g. no back-end tables.
     skip_reason: Callable[[], str | None] = lambda: None
+    # Steps this one waits for beyond what the asset lineage says (op jobs have no lineage); "*":
+    # every step before it. See pipeline_waves.
+    after: tuple[str, ...] = ()
 
     def keys(self, now: datetime) -> list[str | None]:
         return list(self.partition_keys()) if self.partition_keys else [self.partition_key(now)]
@@ -91,10 +96,12 @@ PIPELINE: list[PipelineStep] = [
     PipelineStep("dust_forecast_job", _latest_dust_forecast),
     PipelineStep("dust_measurements_job"),
     PipelineStep("refresh_derived"),
-    PipelineStep("seed_sample_trips_job", skip_reason=_without_backend_tables),
-    PipelineStep("trip_notices_job", skip_reason=_without_backend_tables),
+    # Sample plans visit published destinations; the notices read the plans.
+    PipelineStep("seed_sample_trips_job", skip_reason=_without_backend_tables, after=("refresh_catalogue_derived",)),
+    PipelineStep("trip_notices_job", skip_reason=_without_backend_tables, after=("seed_sample_trips_job",)),
     PipelineStep("refresh_analytics"),
-    PipelineStep("health_job"),
+    # The probes judge the freshness of everything above.
+    PipelineStep("health_job", after=("*",)),
 ]
 
 
@@ -161,6 +168,21 @@ def _check_outcomes(result: dg.ExecuteInProcessResult) -> list[CheckOutcome]:
     return outcomes
 
 
+def pooled_instance_connections(instance: dg.DagsterInstance) -> None:
+    """Keep the instance's PostgreSQL connections open between events.
+
+    Dagster's PostgreSQL storages open and close a connection for every write (NullPool), and a
+    nationwide refresh writes thousands of events: each one a new server process on PostgreSQL's
+    side. Its webserver gets pooled connections through this same call; no statement timeout here
+    (0), connections recycled hourly. Does nothing on the SQLite instance.
+    """
+    instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=POOL_OVERFLOW)
+
+
+#: Connections beyond the pool's one that concurrent runs in threads may open to the instance database.
+POOL_OVERFLOW = 16
+
+
 def run_pipeline(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
@@ -178,6 +200,7 @@ def run_pipeline(
     location's origin, as runs launched from the UI do, so each job's page lists them (``make run``).
     """
     now = now or now_kst()
+    pooled_instance_connections(instance)
     outcome = PipelineResult(success=True)
     skipped: dict[str, str | None] = {}
     runs = [(s, k) for s in (steps or PIPELINE) for k in s.keys(now)]
@@ -199,33 +222,237 @@ def run_pipeline(
         else:
             result = job.execute_in_process(instance=instance, partition_key=partition_key, raise_on_error=False,
                                             run_config=run_config)
-        run_rows = 0
-        events = result.get_asset_materialization_events()
-        for event in events:
-            mat = event.event_specific_data.materialization
-            key = mat.asset_key.to_user_string() + (f"[{mat.partition}]" if mat.partition else "")
-            outcome.materializations[key] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
-            run_rows += int(outcome.materializations[key].get("dagster/row_count") or 0)
-        say(f"  [{number}/{len(runs)}] {step.job_name}{f' [{partition_key}]' if partition_key else ''}: "
-            f"{'ok' if result.success else 'FAILED'} in {time.perf_counter() - started:.1f} s, "
-            f"{len(events)} asset(s), {run_rows:,} rows")
-        # A check evaluated in several runs (e.g. freshness, once per partition) reports its latest state.
-        for check in _check_outcomes(result):
-            outcome.checks = [c for c in outcome.checks if (c.asset, c.check) != (check.asset, check.check)]
-            outcome.checks.append(check)
-        if not result.success:
-            outcome.success = False
-            for event in result.all_events:
-                if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-                    err = event.step_failure_data.error
-                    while err.cause is not None:  # "Exceeded max_retries" wraps the real error
-                        err = err.cause
-                    outcome.failures.append(f"{event.step_key}: {err.message.strip().splitlines()[0]}")
-            if stop_on_failure:
-                break
+        say(_record(outcome, step, partition_key, result, time.perf_counter() - started, f"[{number}/{len(runs)}]"))
+        if not result.success and stop_on_failure:
+            break
     outcome.seconds = time.perf_counter() - started_all
     say(f"Done in {outcome.seconds:.0f} s.")
     return outcome
+
+
+def _record(outcome: PipelineResult, step: PipelineStep, partition_key: str | None, result, seconds: float,
+            label: str) -> str:
+    """Add one finished run to ``outcome``; its progress line."""
+    run_rows = 0
+    events = result.get_asset_materialization_events()
+    for event in events:
+        mat = event.event_specific_data.materialization
+        key = mat.asset_key.to_user_string() + (f"[{mat.partition}]" if mat.partition else "")
+        outcome.materializations[key] = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        run_rows += int(outcome.materializations[key].get("dagster/row_count") or 0)
+    # A check evaluated in several runs (e.g. freshness, once per partition) reports its latest state.
+    for check in _check_outcomes(result):
+        outcome.checks = [c for c in outcome.checks if (c.asset, c.check) != (check.asset, check.check)]
+        outcome.checks.append(check)
+    if not result.success:
+        outcome.success = False
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+                err = event.step_failure_data.error
+                while err.cause is not None:  # "Exceeded max_retries" wraps the real error
+                    err = err.cause
+                outcome.failures.append(f"{event.step_key}: {err.message.strip().splitlines()[0]}")
+    return (f"  {label} {step.job_name}{f' [{partition_key}]' if partition_key else ''}: "
+            f"{'ok' if result.success else 'FAILED'} in {seconds:.1f} s, {len(events)} asset(s), {run_rows:,} rows")
+
+
+def step_dependencies(repository: dg.RepositoryDefinition, steps: Sequence[PipelineStep]) -> list[set[int]]:
+    """For each step (by index), the earlier steps it must wait for.
+
+    A step waits for each earlier step that materializes an asset upstream of its own (followed
+    through assets no step materializes) and for the steps its ``after`` names ("*": every earlier
+    one). Only earlier steps count, so the order of ``PIPELINE`` still decides between steps that
+    read each other (the fine-dust forecast and measurements share their stations). Derived from the
+    definitions, so a new dependency between domains moves the steps by itself.
+    """
+    graph = repository.asset_graph
+    owned = [set(repository.get_job(s.job_name).asset_layer.executable_asset_keys) for s in steps]
+    owners: dict[dg.AssetKey, set[int]] = {}  # an asset may be materialized by several steps
+    for index, keys in enumerate(owned):
+        for key in keys:
+            owners.setdefault(key, set()).add(index)
+    dependencies: list[set[int]] = []
+    for index, step in enumerate(steps):
+        found: set[int] = set()
+        seen: set[dg.AssetKey] = set()
+        frontier = [parent for key in owned[index] for parent in graph.get(key).parent_keys]
+        while frontier:
+            key = frontier.pop()
+            if key in seen or key in owned[index]:
+                continue
+            seen.add(key)
+            if key in owners:
+                found |= owners[key]
+            elif graph.has(key):  # materialized by no step: look through it
+                frontier.extend(graph.get(key).parent_keys)
+        for name in step.after:
+            found |= set(range(index)) if name == "*" else {i for i, s in enumerate(steps) if s.job_name == name}
+        dependencies.append({i for i in found if i < index})
+    return dependencies
+
+
+def pipeline_waves(repository: dg.RepositoryDefinition,
+                   steps: Sequence[PipelineStep] | None = None) -> list[list[PipelineStep]]:
+    """The steps by depth: a step sits one wave after the deepest step it waits for, so the steps of a
+    wave never wait for each other (what ``weather-flick-batch run --concurrent`` may overlap)."""
+    steps = list(steps or PIPELINE)
+    depth: list[int] = []
+    for waits in step_dependencies(repository, steps):
+        depth.append(1 + max((depth[i] for i in waits), default=-1))
+    waves: list[list[PipelineStep]] = [[] for _ in range(max(depth, default=-1) + 1)]
+    for step, wave in zip(steps, depth):
+        waves[wave].append(step)
+    return waves
+
+
+def run_pipeline_concurrently(
+    instance: dg.DagsterInstance,
+    module: str | None = None,
+    now: datetime | None = None,
+    steps: Sequence[PipelineStep] | None = None,
+    log_level: str = "INFO",
+    progress: Callable[[str], None] | None = None,
+    stop_on_failure: bool = True,
+) -> PipelineResult:
+    """Every step of the pipeline on its job's own executor (multiprocess or Celery: the steps run in
+    other processes), a run starting as soon as the runs it waits for have succeeded
+    (:func:`step_dependencies`), so independent runs overlap: the province syncs beside the warnings
+    and fine dust, the weather jobs beside each other.
+
+    Within the same limits as the run queue: the instance's ``max_concurrent_runs`` and its tag
+    limits (the lanes: two sync runs at a time in production) decide how many start, highest
+    ``dagster/priority`` first; the executors claim the per-API pool slots as always. The runs are
+    orchestrated by threads of this process rather than one run worker process each (what the queue
+    launches): on a small host that start-up (importing Dagster and the location, ~2 s of CPU per
+    run) cost more than the overlap gains. The runs carry the code location's origin (``module``,
+    default the production definitions) as ``make run``'s do.
+
+    A run of a job on the in-process executor (the default, and the health job's own) runs alone:
+    Dagster captures the whole process's output for it. A failed run stops every run that waits for
+    it; with ``stop_on_failure`` no new run starts after a failure (the ones running finish).
+    """
+    import concurrent.futures
+
+    from dagster._core.execution.api import execute_run
+    from dagster._core.remote_origin import RemoteJobOrigin
+
+    now = now or now_kst()
+    pooled_instance_connections(instance)
+    reconstructable, repository_origin = _workspace_origins(module or DEFINITIONS_MODULE)
+    repository = reconstructable.get_definition()
+    steps = list(steps or PIPELINE)
+    waits = step_dependencies(repository, steps)
+    say = progress or (lambda _line: None)
+    outcome = PipelineResult(success=True)
+    pending = [(index, step, key) for index, step in enumerate(steps) for key in step.keys(now)]
+    total = len(pending)
+    say(f"Running {total} run(s) of {len({s.job_name for s in steps})} job(s), independent ones at once:")
+    limits = _run_limits(instance)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    unfinished = {index: sum(1 for i, _s, _k in pending if i == index) for index in range(len(steps))}
+    failed: set[int] = set()  # steps that failed or cannot run: what waits for them does not run
+    running: dict[concurrent.futures.Future, tuple[int, PipelineStep, str | None, dict, float]] = {}
+    started_all = time.perf_counter()
+
+    def execute(step: PipelineStep, tags: dict) -> Any:
+        job = reconstructable.get_reconstructable_job(step.job_name)
+        run = instance.create_run_for_job(
+            repository.get_job(step.job_name), run_config=run_config, tags=tags,
+            remote_job_origin=RemoteJobOrigin(repository_origin=repository_origin, job_name=step.job_name),
+            job_code_origin=job.get_python_origin())
+        return execute_run(job, run, instance)
+
+    def in_process(step: PipelineStep) -> bool:
+        return repository.get_job(step.job_name).executor_def.name not in ("multiprocess", "celery")
+
+    def priority(run: tuple[int, PipelineStep, str | None]) -> int:
+        return -int(repository.get_job(run[1].job_name).tags.get("dagster/priority", 0))
+
+    for index, step in enumerate(steps):
+        reason = step.skip_reason()
+        if reason:
+            outcome.skipped[step.job_name] = reason
+            pending = [r for r in pending if r[0] != index]
+            unfinished[index] = 0
+            say(f"  {step.job_name}: skipped ({reason})")
+    # Dagster builds each run's log handlers with logging.config.dictConfig, which closes every handler
+    # of the process while holding logging's lock: with runs in threads it deadlocked against a thread
+    # writing an event (seen on the first nationwide try). Built once here, before any thread starts.
+    handlers = instance.get_yaml_python_handlers()
+    instance.get_yaml_python_handlers = lambda: handlers  # type: ignore[method-assign]
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, total), thread_name_prefix="run") as pool:
+            while pending or running:
+                stopping = stop_on_failure and not outcome.success
+                for run in sorted(pending, key=priority):  # as the queue: highest dagster/priority first
+                    index, step, key = run
+                    if failed & waits[index] or stopping:
+                        pending.remove(run)
+                        failed.add(index)
+                        why = "stopped after a failure" if stopping else "a run it waits for failed"
+                        say(f"  {step.job_name}{f' [{key}]' if key else ''}: not run ({why})")
+                        continue
+                    if any(unfinished[i] for i in waits[index]):
+                        continue
+                    tags = {**repository.get_job(step.job_name).tags, **({"dagster/partition": key} if key else {})}
+                    if not _fits(limits, tags, [t for _i, _s, _k, t, _started in running.values()]):
+                        continue
+                    # A run on the in-process executor captures the output of the whole process (its
+                    # compute logs): it runs alone, nothing starts beside it.
+                    alone = in_process(step)
+                    if running and (alone or any(in_process(r[1]) for r in running.values())):
+                        continue
+                    pending.remove(run)
+                    running[pool.submit(execute, step, tags)] = (index, step, key, tags, time.perf_counter())
+                if not running:
+                    if pending:  # nothing runs and nothing may start: a limit of 0 would wait forever
+                        raise RuntimeError(f"no run can start within the instance's run limits: {pending[0][1].job_name}")
+                    continue
+                done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    index, step, key, _tags, started = running.pop(future)
+                    result = future.result()
+                    finished = total - len(pending) - len(running)
+                    say(_record(outcome, step, key, result, time.perf_counter() - started, f"[{finished}/{total}]"))
+                    unfinished[index] -= 1
+                    if not result.success:
+                        failed.add(index)
+    finally:
+        del instance.get_yaml_python_handlers
+    outcome.seconds = time.perf_counter() - started_all
+    say(f"Done in {outcome.seconds:.0f} s.")
+    return outcome
+
+
+def _run_limits(instance: dg.DagsterInstance) -> tuple[int | None, list[dict]]:
+    """``max_concurrent_runs`` (None: no limit) and the tag concurrency limits the instance's run queue
+    applies; without a run queue, one run per core."""
+    from dagster._core.run_coordinator.queued_run_coordinator import QueuedRunCoordinator
+
+    config = instance.get_concurrency_config().run_queue_config  # dagster.yaml's concurrency.runs included
+    if not isinstance(instance.run_coordinator, QueuedRunCoordinator) or config is None:
+        return os.cpu_count() or 1, []  # no run queue (the embedded instance): as many runs as cores
+    maximum = config.max_concurrent_runs
+    return (None if maximum is None or maximum < 0 else max(1, maximum)), list(config.tag_concurrency_limits or [])
+
+
+def _fits(limits: tuple[int | None, list[dict]], tags: dict, running: list[dict]) -> bool:
+    """Whether a run with ``tags`` may start beside the runs with the ``running`` tags (the queue's rule)."""
+    maximum, tag_limits = limits
+    if maximum is not None and len(running) >= maximum:
+        return False
+    for limit in tag_limits:
+        key, value = limit["key"], limit.get("value")
+        if key not in tags:
+            continue
+        if isinstance(value, str) and tags[key] != value:
+            continue
+        # No value: the limit counts every run with the key; applyLimitPerUniqueValue: each value apart.
+        per_value = isinstance(value, dict) and value.get("applyLimitPerUniqueValue")
+        same = [t for t in running if key in t and (not (isinstance(value, str) or per_value) or t[key] == tags[key])]
+        if len(same) >= limit["limit"]:
+            return False
+    return True
 
 
 #: The code location as workspace.yaml declares it: runs recorded with this origin belong to its jobs.
@@ -234,9 +461,9 @@ DEFINITIONS_MODULE = "weather_flick_batch.definitions"
 
 
 @functools.cache
-def _workspace_origins():
-    """The repository as workspace.yaml loads it: where its jobs can be reloaded from (for
-    re-execution from the UI) and the repository origin runs are recorded with. Built once per process."""
+def _workspace_origins(module: str = DEFINITIONS_MODULE):
+    """The repository as workspace.yaml loads it (from ``module``): where its jobs can be reloaded from
+    (for re-execution from the UI) and the repository origin runs are recorded with. Built once per process."""
     import sys
     from pathlib import Path
 
@@ -246,9 +473,9 @@ def _workspace_origins():
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
     root = str(Path(__file__).resolve().parent.parent)  # workspace.yaml's working_directory
-    reconstructable = ReconstructableRepository.for_module(DEFINITIONS_MODULE, "defs", working_directory=root)
+    reconstructable = ReconstructableRepository.for_module(module, "defs", working_directory=root)
     location = ManagedGrpcPythonEnvCodeLocationOrigin(
-        loadable_target_origin=LoadableTargetOrigin(executable_path=sys.executable, module_name=DEFINITIONS_MODULE,
+        loadable_target_origin=LoadableTargetOrigin(executable_path=sys.executable, module_name=module,
                                                     attribute="defs", working_directory=root),
         location_name=LOCATION_NAME)
     return reconstructable, RemoteRepositoryOrigin(code_location_origin=location, repository_name="__repository__")

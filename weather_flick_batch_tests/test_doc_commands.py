@@ -315,6 +315,10 @@ COVERAGE: dict[str, Cover] = {
     "dagster instance migrate": Cover("expands", "`make -n instance-migrate` must print it; "
                                       "test_migration_guide.py runs the target", argv=("make", "instance-migrate")),
     "weather-flick-batch run": Cover("pipeline", "the whole graph: see `make run`"),
+    "weather-flick-batch run --concurrent": Cover(
+        "help", "the whole graph on the multiprocess or Celery executor: what the flag calls "
+                "(run_pipeline_concurrently) runs in test_pipeline_concurrency.py and in make bench's nationwide "
+                "legs; here the option must parse"),
     "weather-flick-batch db upgrade": Cover("guide", "run by test_migration_guide.py (Migrations, Cutover); "
                                             "`make db-upgrade` runs it here too"),
     "dagster-daemon run": Cover("guide", "test_migration_guide.py starts `.venv/bin/dagster-daemon run -w "

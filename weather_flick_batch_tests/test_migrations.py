@@ -60,3 +60,35 @@ def test_schema_newer_than_code_is_refused(warehouse):
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(SchemaOutdatedError, match="newer than this code"):
         warehouse.ensure_schema()
+
+
+def test_steps_starting_together_on_a_new_warehouse_initialise_it_once(warehouse_url):
+    """Runs started at once (run --concurrent, the queue) may each find the new warehouse empty: one
+    initialises it while the others wait, then find it initialised (no failed step, one version row)."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def first_step() -> None:
+        wh = Warehouse(warehouse_url)
+        try:
+            barrier.wait(timeout=30)
+            wh.ensure_schema()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            wh.dispose()
+
+    threads = [threading.Thread(target=first_step) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, [str(e) for e in errors]
+    wh = Warehouse(warehouse_url)
+    try:
+        with wh.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_heads() == (head_revision(),)
+    finally:
+        wh.dispose()

@@ -190,6 +190,10 @@ def test_runs_of_make_run_are_listed_on_their_jobs_page(embedded_copy, capsys):
 
     assert main(["run", "--only", "refresh_reference"]) == 0
     capsys.readouterr()
+    # --concurrent (run_pipeline_concurrently) records its runs the same way; two independent jobs at once.
+    assert main(["run", "--concurrent", "--only", "refresh_reference,weather_warnings_job"]) == 0
+    out = capsys.readouterr().out
+    assert "independent ones at once" in out and "weather_warnings_job: ok" in out, out
     query = """query Runs($selector: PipelineSelector!) {
       pipelineOrError(params: $selector) { __typename ... on Pipeline { runs { runId status } } } }"""
     selector = {"repositoryLocationName": "weather_flick_batch", "repositoryName": "__repository__",
@@ -199,7 +203,7 @@ def test_runs_of_make_run_are_listed_on_their_jobs_page(embedded_copy, capsys):
             WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[workspace])) as context:
         result = execute_dagster_graphql(context.create_request_context(), query, {"selector": selector})
         runs = result.data["pipelineOrError"]["runs"]
-        latest = instance.get_runs(limit=1)[0]
-    assert latest.job_name == "refresh_reference" and latest.remote_job_origin is not None
-    assert latest.run_id in {r["runId"] for r in runs}
+        latest = [r for r in instance.get_runs(limit=3) if r.job_name == "refresh_reference"]
+    assert len(latest) == 2 and all(r.remote_job_origin is not None for r in latest)
+    assert {r.run_id for r in latest} <= {r["runId"] for r in runs}
     assert {r["status"] for r in runs} == {"SUCCESS"}

@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from weather_flick_batch.definitions import build_definitions
+from weather_flick_batch.pipeline import PipelineStep, run_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,6 +77,19 @@ def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh
         data = instance.compute_log_manager.get_log_data(log_key)
     assert data.stderr and b"refresh_reference" in data.stderr
 
+    # As `weather-flick-batch run` does it: run_pipeline keeps the instance's connections pooled
+    # (Dagster's PostgreSQL storages otherwise open a connection for every event), and the run's
+    # events go through the pool into PostgreSQL.
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.event_log_storage._engine.pool).__name__ == "NullPool"  # Dagster's own default
+        outcome = run_pipeline(build_definitions(), instance, steps=[PipelineStep("refresh_reference")])
+        assert outcome.success, outcome.failures
+        for storage in (instance.run_storage, instance.event_log_storage):
+            assert type(storage._engine.pool).__name__ == "QueuePool", storage
+        pooled_run = instance.get_runs(limit=1)[0]
+        assert pooled_run.run_id != run_id and pooled_run.status == dg.DagsterRunStatus.SUCCESS
+        assert len(instance.all_logs(pooled_run.run_id)) > 5
+
 def test_step_logs_on_s3_need_the_bucket(tmp_path, monkeypatch):
     # The production instance without WEATHER_FLICK_S3_BUCKET: one line naming the setting.
     from weather_flick_batch.compute_logs import SettingsS3ComputeLogManager
@@ -102,3 +116,4 @@ def test_step_logs_on_s3_read_the_env_file_like_every_other_process(tmp_path, mo
         for name in ("WEATHER_FLICK_S3_BUCKET", "WEATHER_FLICK_S3_ENDPOINT_URL"):
             os.environ.pop(name, None)
     assert manager._s3_bucket == "from-env-file"
+

@@ -14,7 +14,7 @@ partition, the partition given as the ``dagster/partition`` tag, queued and laun
    worker runs the step again and the run finishes with complete, non-duplicated data.
 
 Deviations from production, all about waiting, not behaviour: the run queue is polled every second
-instead of every 5 s; the sync lane runs 4 province syncs at once instead of 1 (lane limits are
+instead of every 5 s; the sync lane runs 4 province syncs at once instead of 2 (lane limits are
 tested in test_daemon_integration.py); the test workers' Redis visibility timeout is 20 s instead of
 an hour (with the restore sweep every second), so a lost task comes back within the test's patience.
 The automation sensor is switched off through GraphQL before the daemon starts (as an operator
@@ -238,7 +238,7 @@ def deployment(tmp: Path, executor: str, workers: int = 0, s3: dict | None = Non
     home.mkdir()
     instance_yaml = yaml.safe_load((ROOT / "dagster.yaml").read_text())
     # Two changes, both about waiting: the queue is polled every second (production: 5 s), and the
-    # sync lane gets 4 slots instead of 1, so the 17 province syncs do not queue behind each other
+    # sync lane gets 4 slots instead of 2, so the 17 province syncs do not queue behind each other
     # (the lane limits and priorities are tested on the real daemon in test_daemon_integration.py).
     instance_yaml["run_coordinator"].setdefault("config", {})["dequeue_interval_seconds"] = 1
     for limit in instance_yaml["concurrency"]["runs"]["tag_concurrency_limits"]:
@@ -368,30 +368,34 @@ PROVINCES = ("seoul", "gangwon", "jeju")
 
 
 def launch_pipeline(dep: Deployment, provinces: tuple[str, ...] = PROVINCES) -> list[LaunchedRun]:
-    """Every job of the pipeline through GraphQL, in order; the partitions of one job at once.
-
-    The partitions of one step are independent and are submitted together, as a backfill from the UI
-    would; the instance's run limits decide how many run at once (here: 4 province syncs).
+    """Every job of the pipeline through GraphQL, wave by wave (``pipeline_waves``): the runs of a wave
+    never read each other's assets, so they are submitted together and the queue overlaps them
+    (the province syncs beside the warnings and fine dust, the four weather jobs), within the
+    instance's run limits (here: 4 province syncs at once).
     """
     from weather_flick_batch.core.timeutil import now_kst
+    from weather_flick_batch.definitions import defs
+    from weather_flick_batch.pipeline import pipeline_waves
 
     client = dep.client()
     now = now_kst()
     launched: list[LaunchedRun] = []
-    for step in PIPELINE:
-        if step.job_name in ("seed_sample_trips_job", "trip_notices_job"):
-            continue  # these warehouses hold no back-end user tables (trip notices: test_trips.py)
+    skipped = ("seed_sample_trips_job", "trip_notices_job")  # no back-end user tables here (test_trips.py)
+    for wave in pipeline_waves(defs.get_repository_def()):
         batch = []
-        keys = step.keys(now)
-        if step.job_name == "destinations_sync_job":
-            assert set(provinces) <= set(keys), provinces
-            keys = list(provinces)
-        for key in keys:
-            run_id = client.submit_job_execution(
-                step.job_name, repository_location_name=LOCATION, repository_name=REPOSITORY,
-                tags={"dagster/partition": key} if key else None,
-            )
-            batch.append(LaunchedRun(step.job_name, key, run_id))
+        for step in [s for s in wave if s.job_name not in skipped]:
+            keys = step.keys(now)
+            if step.job_name == "destinations_sync_job":
+                assert set(provinces) <= set(keys), provinces
+                keys = list(provinces)
+            for key in keys:
+                run_id = client.submit_job_execution(
+                    step.job_name, repository_location_name=LOCATION, repository_name=REPOSITORY,
+                    tags={"dagster/partition": key} if key else None,
+                )
+                batch.append(LaunchedRun(step.job_name, key, run_id))
+        if not batch:
+            continue
         # A hang guard, not a speed target: generous per run, because the 2 cores are often shared
         # with other suites (a quiet machine needs about a tenth of it).
         _wait_runs(dep, batch, timeout_s=RUN_TIMEOUT_S + 20 * len(batch))

@@ -21,11 +21,20 @@ ATTRIBUTE = "defs"
 
 
 def build() -> dg.Definitions:
-    """The production definitions plus the configured executor (unless they already carry one)."""
+    """The production definitions, built now from the settings in effect, plus the configured executor
+    (unless they already carry one)."""
     defs = build_definitions()
     if defs.executor is not None:
         return defs
     return dg.Definitions.merge(defs, dg.Definitions(executor=build_executor()))
 
 
-defs = build()
+def _location() -> dg.Definitions:
+    """The production module's own object when it carries the executor: a process that preloaded it (the
+    multiprocess executor's forkserver, weather_flick_batch/step_preload.py) builds nothing again."""
+    from weather_flick_batch import definitions
+
+    return definitions.defs if definitions.defs.executor is not None else build()
+
+
+defs = _location()

@@ -7,6 +7,8 @@ it uses the host's ``engine``, ``dialect``, ``display_url`` and ``service_schema
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,6 +20,8 @@ from weather_flick_batch.warehouse.schema import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "weather-flick-batch db upgrade  (or: make db-upgrade)"
+# pg_advisory_lock key held while a new warehouse is initialised (any constant of our own).
+INITIALISATION_LOCK_KEY = 7_324_911_016
 
 
 def _alembic_config(url: str | URL | None = None):
@@ -85,6 +89,32 @@ class SchemaVersioning:
                                  f"{_first_line(exc)}" + (f" ({detail})" if detail else "")) from None
         self._schema_checked = False
 
+    @contextmanager
+    def _initialisation_lock(self) -> Iterator[None]:
+        """Held by one process at a time: a PostgreSQL session advisory lock, or a file lock beside a
+        SQLite database file."""
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_lock({INITIALISATION_LOCK_KEY})")
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({INITIALISATION_LOCK_KEY})")
+                    conn.commit()
+            return
+        database = self.engine.url.database if self.dialect == "sqlite" else None
+        if not database or database == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{database}.init-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def _refuse_the_back_ends_schema(self) -> None:
         """A new warehouse whose own schema already holds the back end's ``regions`` would put the
         batch's tables among the back end's (and its first migration would collide with them)."""
@@ -112,15 +142,21 @@ class SchemaVersioning:
         current = self.current_revision()
         head = head_revision()
         if current is None:
-            with self.engine.connect() as conn:
-                existing = set(sa.inspect(conn).get_table_names()) & set(metadata.tables)
-            if existing:
-                raise SchemaOutdatedError(
-                    f"warehouse {self.display_url} has tables {sorted(existing)} but no schema version; "
-                    f"refusing to write. Run: {UPGRADE_COMMAND}"
-                )
-            self.upgrade("head")
-        elif current != head:
+            # Steps of runs started together (run --concurrent, the queue) may all find a new warehouse
+            # empty: one initialises it, the others wait and then find it initialised.
+            with self._initialisation_lock():
+                current = self.current_revision()
+                if current is None:
+                    with self.engine.connect() as conn:
+                        existing = set(sa.inspect(conn).get_table_names()) & set(metadata.tables)
+                    if existing:
+                        raise SchemaOutdatedError(
+                            f"warehouse {self.display_url} has tables {sorted(existing)} but no schema version; "
+                            f"refusing to write. Run: {UPGRADE_COMMAND}"
+                        )
+                    self.upgrade("head")
+                    current = head
+        if current != head:
             from alembic.script import ScriptDirectory
 
             script = ScriptDirectory.from_config(_alembic_config())
