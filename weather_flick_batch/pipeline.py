@@ -168,21 +168,6 @@ def _check_outcomes(result: dg.ExecuteInProcessResult) -> list[CheckOutcome]:
     return outcomes
 
 
-def pooled_instance_connections(instance: dg.DagsterInstance) -> None:
-    """Keep the instance's PostgreSQL connections open between events.
-
-    Dagster's PostgreSQL storages open and close a connection for every write (NullPool), and a
-    nationwide refresh writes thousands of events: each one a new server process on PostgreSQL's
-    side. Its webserver gets pooled connections through this same call; no statement timeout here
-    (0), connections recycled hourly. Does nothing on the SQLite instance.
-    """
-    instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=POOL_OVERFLOW)
-
-
-#: Connections beyond the pool's one that concurrent runs in threads may open to the instance database.
-POOL_OVERFLOW = 16
-
-
 def run_pipeline(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
@@ -200,7 +185,6 @@ def run_pipeline(
     location's origin, as runs launched from the UI do, so each job's page lists them (``make run``).
     """
     now = now or now_kst()
-    pooled_instance_connections(instance)
     outcome = PipelineResult(success=True)
     skipped: dict[str, str | None] = {}
     runs = [(s, k) for s in (steps or PIPELINE) for k in s.keys(now)]
@@ -337,7 +321,6 @@ def run_pipeline_concurrently(
     from dagster._core.remote_origin import RemoteJobOrigin
 
     now = now or now_kst()
-    pooled_instance_connections(instance)
     reconstructable, repository_origin = _workspace_origins(module or DEFINITIONS_MODULE)
     repository = reconstructable.get_definition()
     steps = list(steps or PIPELINE)
@@ -406,7 +389,8 @@ def run_pipeline_concurrently(
                     running[pool.submit(execute, step, tags)] = (index, step, key, tags, time.perf_counter())
                 if not running:
                     if pending:  # nothing runs and nothing may start: a limit of 0 would wait forever
-                        raise RuntimeError(f"no run can start within the instance's run limits: {pending[0][1].job_name}")
+                        raise RuntimeError("no run can start within the instance's run limits: "
+                                           f"{pending[0][1].job_name}")
                     continue
                 done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
                 for future in done:

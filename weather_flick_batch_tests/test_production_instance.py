@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_production_config_has_the_promised_policies():
     config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-    assert "postgres" in config["storage"]
+    assert config["storage"]["custom"]["class"] == "PooledPostgresStorage"  # dagster-postgres, pooled
+    assert "postgres_db" in config["storage"]["custom"]["config"]
     assert config["run_monitoring"]["enabled"] is True
     assert config["run_retries"]["enabled"] is True
     # Step RetryPolicies already retry failed steps: a run must not retry them a second time.
@@ -77,18 +78,22 @@ def test_materialization_on_the_production_instance(tmp_path, monkeypatch, fresh
         data = instance.compute_log_manager.get_log_data(log_key)
     assert data.stderr and b"refresh_reference" in data.stderr
 
-    # As `weather-flick-batch run` does it: run_pipeline keeps the instance's connections pooled
-    # (Dagster's PostgreSQL storages otherwise open a connection for every event), and the run's
-    # events go through the pool into PostgreSQL.
-    with dg.DagsterInstance.get() as instance:
-        assert type(instance.event_log_storage._engine.pool).__name__ == "NullPool"  # Dagster's own default
+    # Every process of the instance writes through one pooled engine (Dagster's PostgreSQL storages
+    # otherwise open a connection for every event): the run's storages share it, it stays open
+    # between writes, and a second instance in the same process (a Celery worker makes one per
+    # task) reuses it instead of piling up connections.
+    with dg.DagsterInstance.get() as instance, dg.DagsterInstance.get() as another:
+        engines = {id(s._engine) for i in (instance, another)
+                   for s in (i.run_storage, i.event_log_storage, i.schedule_storage)}
+        assert len(engines) == 1
+        engine = instance.run_storage._engine
+        assert type(engine.pool).__name__ == "QueuePool" and engine.pool.size() == 1
         outcome = run_pipeline(build_definitions(), instance, steps=[PipelineStep("refresh_reference")])
         assert outcome.success, outcome.failures
-        for storage in (instance.run_storage, instance.event_log_storage):
-            assert type(storage._engine.pool).__name__ == "QueuePool", storage
         pooled_run = instance.get_runs(limit=1)[0]
         assert pooled_run.run_id != run_id and pooled_run.status == dg.DagsterRunStatus.SUCCESS
         assert len(instance.all_logs(pooled_run.run_id)) > 5
+        assert engine.pool.checkedin() == 1  # kept open between writes, returned after each
 
 def test_step_logs_on_s3_need_the_bucket(tmp_path, monkeypatch):
     # The production instance without WEATHER_FLICK_S3_BUCKET: one line naming the setting.

@@ -114,6 +114,12 @@ def test_a_published_warning_without_its_areas_fails_naming_the_zone(wh):
     assert "1 zones unmapped" in failed["warnings_zones_resolved"]
     assert "없는구역 호우" in failed["warnings_zones_resolved"]
     assert check.verdicts["warnings_zones_resolved"].metadata == {"unmapped_zones": 1}
+    # A warning, not an error, at the gate and here: one unknown zone must not hold back the others.
+    assert check.warn_only == warnings_audits.WARN_ONLY == {"warnings_zones_resolved"}
+    from weather_flick_batch.weather_warnings.assets import warnings as warnings_asset
+
+    non_blocking = {spec.name for spec in warnings_asset.check_specs if not spec.blocking}
+    assert non_blocking == set(warnings_audits.WARN_ONLY)
 
 
 def test_dust_grades_without_a_province_today_fail_naming_it(wh):

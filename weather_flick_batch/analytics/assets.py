@@ -14,7 +14,7 @@ from weather_flick_batch.resources.warehouse import WarehouseResource
 from weather_flick_batch.warehouse.metadata import column_schema, markdown_preview
 
 if TYPE_CHECKING:
-    from weather_flick_batch.core.quality import Verdict
+    from weather_flick_batch.core.published import Verdicts
 
 GROUP = "analytics"
 SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
@@ -73,7 +73,7 @@ def _write(context, warehouse: WarehouseResource, table, frame, checks: list[dg.
         return warehouse.get().replace_rows(table, frame, run_id=context.run.run_id, audit=audit)
 
 
-def _checks(verdicts: "dict[str, Verdict]") -> list[dg.AssetCheckResult]:
+def _checks(verdicts: "Verdicts") -> list[dg.AssetCheckResult]:
     """Check results from the verdicts of ``analytics.audits`` (the re-audit evaluates the same ones)."""
     return [check_result(name, verdict, severity=dg.AssetCheckSeverity.WARN if name in _WARNINGS
                          else dg.AssetCheckSeverity.ERROR) for name, verdict in verdicts.items()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from weather_flick_batch.core.published import PublishedCheck, ReAudit, newest_value, scope
+from weather_flick_batch.core.published import PublishedCheck, ReAudit, Verdicts, newest_value, scope
 from weather_flick_batch.core.quality import Verdict
 from weather_flick_batch.core.regions import PROVINCES
 
@@ -25,19 +25,19 @@ WARN_ONLY = frozenset({"verification_has_pairs", "festival_days_scored"})
 
 
 # -- the checks ----------------------------------------------------------------------------------
-def region_weather_verdicts(frame: pd.DataFrame) -> dict[str, Verdict]:
+def region_weather_verdicts(frame: pd.DataFrame) -> Verdicts:
     per_region = frame.groupby("region_code")["forecast_date"].nunique()
     short = int((per_region < HORIZON_DAYS).sum()) + (len(PROVINCES) - len(per_region))
     return {"every_region_summarised": Verdict(short == 0, {"regions": len(per_region)},
                                                f"{short} regions short of {HORIZON_DAYS} days")}
 
 
-def score_distribution_verdicts(frame: pd.DataFrame) -> dict[str, Verdict]:
+def score_distribution_verdicts(frame: pd.DataFrame) -> Verdicts:
     wrong = int((frame.groupby("region_code")["is_best_day"].sum() != 1).sum())
     return {"one_best_day_per_region": Verdict(wrong == 0, {}, f"{wrong} regions without exactly one best day")}
 
 
-def festival_weather_verdicts(frame: pd.DataFrame, festivals: pd.DataFrame, horizon: list) -> dict[str, Verdict]:
+def festival_weather_verdicts(frame: pd.DataFrame, festivals: pd.DataFrame, horizon: list) -> Verdicts:
     """``frame``: the festival days; ``festivals``: the festival calendar; ``horizon``: the scored days."""
     import pandas as pd
 
@@ -59,7 +59,7 @@ def festival_weather_verdicts(frame: pd.DataFrame, festivals: pd.DataFrame, hori
     }
 
 
-def forecast_verification_verdicts(frame: pd.DataFrame) -> dict[str, Verdict]:
+def forecast_verification_verdicts(frame: pd.DataFrame) -> Verdicts:
     invalid = int(((frame["temp_mae_c"] < 0) | ~frame["rain_accuracy"].between(0, 1)
                    | (frame["rain_hit_rate"].notna() & ~frame["rain_hit_rate"].between(0, 1))
                    | (frame["pairs"] < 1)).sum()) if len(frame) else 0

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from weather_flick_batch.core.published import PublishedCheck, ReAudit, scope, written
+from weather_flick_batch.core.published import PublishedCheck, ReAudit, Verdicts, scope, written
 from weather_flick_batch.core.quality import Verdict, unique_keys
 from weather_flick_batch.core.regions import PROVINCES
 
@@ -30,7 +30,7 @@ WARN_ONLY = frozenset({"festival_calendar_not_empty"})
 
 
 # -- the checks ----------------------------------------------------------------------------------
-def districts_verdicts(districts: pd.DataFrame) -> dict[str, Verdict]:
+def districts_verdicts(districts: pd.DataFrame) -> Verdicts:
     """``every_province_has_districts`` on the districts rows (region_code, sigungu_code, ...)."""
     per_province = districts.groupby("region_code").size()
     missing = sorted({p.area_code for p in PROVINCES} - set(per_province.index))
@@ -40,7 +40,7 @@ def districts_verdicts(districts: pd.DataFrame) -> dict[str, Verdict]:
 
 
 def catalogue_verdicts(state: pd.DataFrame, area_code: int | None, known_districts: Iterable[int]
-                       ) -> dict[str, Verdict]:
+                       ) -> Verdicts:
     """The catalogue checks on one province's destinations (``state``: active and withdrawn rows).
 
     ``area_code``: the partition's TourAPI area code (None: rows that belong to no province);
@@ -69,7 +69,7 @@ def catalogue_verdicts(state: pd.DataFrame, area_code: int | None, known_distric
     }
 
 
-def festival_verdicts(festivals: pd.DataFrame, today: date) -> dict[str, Verdict]:
+def festival_verdicts(festivals: pd.DataFrame, today: date) -> Verdicts:
     """``festival_dates_valid`` (blocking) and ``festival_calendar_not_empty`` (a warning) on the festival
     rows as of ``today``."""
     import pandas as pd
@@ -85,7 +85,7 @@ def festival_verdicts(festivals: pd.DataFrame, today: date) -> dict[str, Verdict
     }
 
 
-def pet_tour_verdicts(pet_tour: pd.DataFrame, active_ids: Collection[str]) -> dict[str, Verdict]:
+def pet_tour_verdicts(pet_tour: pd.DataFrame, active_ids: Collection[str]) -> Verdicts:
     """``pet_tour_in_catalogue``: content_id unique and non-null, an area code, and every row an active
     destination (``active_ids``; the asset builds its rows from them, a published row may outlive one)."""
     ids = pet_tour["content_id"]
@@ -99,7 +99,7 @@ def pet_tour_verdicts(pet_tour: pd.DataFrame, active_ids: Collection[str]) -> di
         description)}
 
 
-def cells_verdicts(active_ids: pd.Series, cells: pd.DataFrame) -> dict[str, Verdict]:
+def cells_verdicts(active_ids: pd.Series, cells: pd.DataFrame) -> Verdicts:
     """``every_destination_has_a_cell``: every active destination has a row in the forecast cells."""
     missing = int((~active_ids.isin(set(cells["content_id"]))).sum())
     return {"every_destination_has_a_cell": Verdict(
@@ -108,11 +108,11 @@ def cells_verdicts(active_ids: pd.Series, cells: pd.DataFrame) -> dict[str, Verd
 
 
 # -- re-audits of what is published ---------------------------------------------------------------
-def combine(parts: dict[str, dict[str, Verdict]], unit: str = "provinces") -> dict[str, Verdict]:
+def combine(parts: dict[str, Verdicts], unit: str = "provinces") -> Verdicts:
     """One verdict per check from the verdicts of several partitions judged separately: passed when every
     partition passed; counts summed; the failing partitions' descriptions, each with its label."""
     names = list(next(iter(parts.values())))
-    out: dict[str, Verdict] = {}
+    out: Verdicts = {}
     for name in names:
         verdicts = {label: checks[name] for label, checks in parts.items()}
         failed = {label: v for label, v in verdicts.items() if not v.passed}
@@ -150,7 +150,7 @@ def audit_catalogue(wh: Warehouse) -> PublishedCheck | None:
     if destinations.empty:
         return None
     districts = wh.read_table(schema.districts, columns=["region_code", "sigungu_code"])
-    parts: dict[str, dict[str, Verdict]] = {}
+    parts: dict[str, Verdicts] = {}
     for province in PROVINCES:
         rows = destinations[destinations["region_code"] == province.area_code]
         if rows.empty:

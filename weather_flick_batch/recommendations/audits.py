@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from weather_flick_batch.core.published import PublishedCheck, ReAudit, newest_value, scope, written
+from weather_flick_batch.core.published import PublishedCheck, ReAudit, Verdicts, newest_value, scope, written
 from weather_flick_batch.core.quality import Verdict
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ _SUMMARY_COLUMNS = ["content_id", "forecast_date", "lead_days", "region_code", "
 
 
 # -- the checks ----------------------------------------------------------------------------------
-def score_verdicts(summary: ScoreSummary, active_ids: Iterable[str], active: int) -> dict[str, Verdict]:
+def score_verdicts(summary: ScoreSummary, active_ids: Iterable[str], active: int) -> Verdicts:
     """The score checks on the scores counted into ``summary`` (every batch), against the active
     destinations (``active_ids``, ``active`` of them)."""
     unscored = summary.unscored(active_ids)
@@ -43,7 +43,7 @@ def score_verdicts(summary: ScoreSummary, active_ids: Iterable[str], active: int
     }
 
 
-def top_list_verdicts(conn: Any) -> dict[str, Verdict]:
+def top_list_verdicts(conn: Any) -> Verdicts:
     """``top_lists_not_empty`` through ``conn`` (inside the gate: the new lists, before the commit): every
     region and day with a place that may be recommended (not under a 경보 that concerns it) has a
     province-level list."""

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from weather_flick_batch.core.published import PublishedCheck, ReAudit, scope
+from weather_flick_batch.core.published import PublishedCheck, ReAudit, Verdicts, scope
 from weather_flick_batch.core.quality import Verdict
 
 if TYPE_CHECKING:
@@ -42,14 +42,14 @@ def exceeds_backend_limits(title: Any, message: Any, priority: Any) -> bool:
     return len(title) > TITLE_MAX or len(message) > MESSAGE_MAX or not low <= priority <= high
 
 
-def trip_forecast_verdicts(stops: int, located_in_horizon: int, without_values: int) -> dict[str, Verdict]:
+def trip_forecast_verdicts(stops: int, located_in_horizon: int, without_values: int) -> Verdicts:
     return {"every_active_stop_forecast": Verdict(
         without_values == 0, {"stops": stops, "located_in_horizon": located_in_horizon,
                               "without_values": without_values},
         f"{without_values} located stops within the horizon have no forecast values")}
 
 
-def notice_verdicts(notifications: int, out_of_limits: int) -> dict[str, Verdict]:
+def notice_verdicts(notifications: int, out_of_limits: int) -> Verdicts:
     return {"notices_within_backend_limits": Verdict(
         out_of_limits == 0, {"notifications": notifications, "out_of_limits": out_of_limits},
         f"{out_of_limits} notifications exceed the back end's limits")}

@@ -94,7 +94,11 @@ class SchemaVersioning:
         """Held by one process at a time: a PostgreSQL session advisory lock, or a file lock beside a
         SQLite database file."""
         if self.dialect == "postgresql":
-            with self.engine.connect() as conn:
+            try:
+                conn = self.engine.connect()
+            except sa.exc.OperationalError as exc:
+                raise WarehouseError(f"cannot reach the warehouse at {self.display_url}: {_first_line(exc)}") from None
+            with conn:
                 conn.exec_driver_sql(f"SELECT pg_advisory_lock({INITIALISATION_LOCK_KEY})")
                 try:
                     yield
@@ -139,23 +143,22 @@ class SchemaVersioning:
         """Initialise an empty warehouse; refuse one whose schema is older than the code."""
         if self._schema_checked:
             return
-        current = self.current_revision()
         head = head_revision()
-        if current is None:
-            # Steps of runs started together (run --concurrent, the queue) may all find a new warehouse
-            # empty: one initialises it, the others wait and then find it initialised.
-            with self._initialisation_lock():
-                current = self.current_revision()
-                if current is None:
-                    with self.engine.connect() as conn:
-                        existing = set(sa.inspect(conn).get_table_names()) & set(metadata.tables)
-                    if existing:
-                        raise SchemaOutdatedError(
-                            f"warehouse {self.display_url} has tables {sorted(existing)} but no schema version; "
-                            f"refusing to write. Run: {UPGRADE_COMMAND}"
-                        )
-                    self.upgrade("head")
-                    current = head
+        # Steps of runs started together (run --concurrent, the queue) may all find a new warehouse
+        # empty: one initialises it while the others wait, and they find it initialised. (On SQLite a
+        # reader beside the initialising writer also failed with "database is locked".)
+        with self._initialisation_lock():
+            current = self.current_revision()
+            if current is None:
+                with self.engine.connect() as conn:
+                    existing = set(sa.inspect(conn).get_table_names()) & set(metadata.tables)
+                if existing:
+                    raise SchemaOutdatedError(
+                        f"warehouse {self.display_url} has tables {sorted(existing)} but no schema version; "
+                        f"refusing to write. Run: {UPGRADE_COMMAND}"
+                    )
+                self.upgrade("head")
+                current = head
         if current != head:
             from alembic.script import ScriptDirectory
 

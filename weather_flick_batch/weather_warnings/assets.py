@@ -129,7 +129,8 @@ def warnings(context: dg.AssetExecutionContext, warehouse: WarehouseResource, km
     def evaluate(_conn):
         # The checks' computation is in weather_warnings/audits.py, shared with the re-audit of what is published.
         verdicts = audits.warnings_verdicts(in_force, unmapped, meta.get("zone_problems"))
-        return [check_result(name, verdict) for name, verdict in verdicts.items()]
+        return [check_result(name, verdict, dg.AssetCheckSeverity.WARN if name in audits.WARN_ONLY
+                             else dg.AssetCheckSeverity.ERROR) for name, verdict in verdicts.items()]
 
     audit = PublishAudit(evaluate)
     wh = warehouse.get()

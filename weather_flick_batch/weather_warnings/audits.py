@@ -41,6 +41,11 @@ def zones_verdicts(zones: pd.DataFrame, districts: pd.DataFrame) -> Verdicts:
         "every district is in a land zone" if not missing else f"{len(missing)} districts in no zone: {missing[:5]}")}
 
 
+#: A zone KMA renamed or added must not hold back every other warning in force: it is reported (WARN),
+#: and the warnings that resolved are published (the unmapped one reaches no recommendation).
+WARN_ONLY = frozenset({"warnings_zones_resolved"})
+
+
 def warnings_verdicts(in_force: pd.DataFrame, unmapped: int, zone_problems: Any) -> Verdicts:
     """``in_force``: the warnings in force (one row per zone and kind, if the source keeps its promise);
     ``unmapped``: how many zones did not resolve, ``zone_problems``: which (for the description)."""
@@ -86,7 +91,7 @@ def audit_warnings(wh: Warehouse) -> PublishedCheck | None:
     verdicts["warnings_zones_resolved"].description += (
         " (re-audit: the land warnings in force each have a province or district row; the run's events of lifted "
         "warnings and sea zones are not kept)")
-    return PublishedCheck(scope(published_label(warnings), len(warnings)), verdicts)
+    return PublishedCheck(scope(published_label(warnings), len(warnings)), verdicts, warn_only=WARN_ONLY)
 
 
 PUBLISHED_AUDITS: dict[str, ReAudit] = {
