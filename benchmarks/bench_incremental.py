@@ -465,6 +465,7 @@ def _daemon_child() -> dict[str, Any]:
 
     from weather_flick_batch.pipeline import PipelineStep, run_pipeline
     from weather_flick_batch.recommendations.assets import TOP_KEY
+    from weather_flick_batch.testing.services import wait_until
     from weather_flick_batch.weather.assets import SHORT_RANGE_KEY
 
     MATERIALIZATION = dg.DagsterEventType.ASSET_MATERIALIZATION  # noqa: N806
@@ -484,11 +485,11 @@ def _daemon_child() -> dict[str, Any]:
                                   stdout=log, stderr=subprocess.STDOUT)
     try:
         with dg.DagsterInstance.get() as instance:
-            sensor = _wait_for("the automation sensor's first tick", lambda: _sensor_state(instance), DAEMON_SETTLE_S)
+            sensor = wait_until("the automation sensor's first tick", lambda: _sensor_state(instance), DAEMON_SETTLE_S)
             origin, selector = sensor.instigator_origin_id, sensor.selector_id
-            _wait_for("the first tick to end",
+            wait_until("the first tick to end",
                       lambda: any(t.end_timestamp for t in instance.get_ticks(origin, selector)), DAEMON_SETTLE_S)
-            _wait_for("the first ticks' runs to end", lambda: not _runs_in_progress(instance), DAEMON_SETTLE_S)
+            wait_until("the first ticks' runs to end", lambda: not _runs_in_progress(instance), DAEMON_SETTLE_S)
             # Land at a random moment of the sensor's interval, as an issuance does.
             interval = float(getattr(defs.get_sensor_def(AUTOMATION_SENSOR), "minimum_interval_seconds", None) or 30)
             time.sleep(random.uniform(0, interval))
@@ -510,8 +511,8 @@ def _daemon_child() -> dict[str, Any]:
                         return record
                 return None
 
-            record = _wait_for("the derived run to be created", derived, DAEMON_RUN_S)
-            record = _wait_for("the derived run to end", lambda: (
+            record = wait_until("the derived run to be created", derived, DAEMON_RUN_S)
+            record = wait_until("the derived run to end", lambda: (
                 (r := instance.get_run_record_by_id(record.dagster_run.run_id)) and r.dagster_run.is_finished and r),
                 DAEMON_RUN_S)
             run = record.dagster_run
@@ -557,16 +558,6 @@ def _sensor_state(instance):
 
 def _runs_in_progress(instance) -> bool:
     return any(not r.is_finished for r in instance.get_runs())
-
-
-def _wait_for(what: str, predicate, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def _stop_daemon(daemon: subprocess.Popen) -> None:

@@ -110,8 +110,8 @@ def build_executor(environ: Mapping[str, str] | None = None) -> dg.ExecutorDefin
     if kind == "in_process":
         return dg.in_process_executor
     if kind == "multiprocess":
-        # forkserver: a server process imports Dagster and the code location once (Dagster preloads the
-        # job's module), and every step process is forked from it. The default (spawn) starts a fresh
+        # forkserver: a server process imports Dagster and the code location once (FORKSERVER_PRELOAD),
+        # and every step process is forked from it. The default (spawn) starts a fresh
         # interpreter that imports Dagster, pandas and the location again for every step: 1.5-3 s each
         # on this machine, half the wall of a nationwide refresh (#16). Steps share nothing through the
         # forked memory: resources and connections are made inside the step.

@@ -10,9 +10,9 @@ import functools
 import os
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import dagster as dg
 
@@ -29,7 +29,7 @@ class PipelineStep:
     # Why the step does not apply to this deployment (None: it runs), e.g. no back-end tables.
     skip_reason: Callable[[], str | None] = lambda: None
     # Steps this one waits for beyond what the asset lineage says (op jobs have no lineage); "*":
-    # every step before it. See pipeline_waves.
+    # every step before it. See step_dependencies.
     after: tuple[str, ...] = ()
 
     def keys(self, now: datetime) -> list[str | None]:
@@ -318,11 +318,10 @@ def run_pipeline_concurrently(
     import concurrent.futures
 
     from dagster._core.execution.api import execute_run
-    from dagster._core.remote_origin import RemoteJobOrigin
 
     now = now or now_kst()
-    reconstructable, repository_origin = _workspace_origins(module or DEFINITIONS_MODULE)
-    repository = reconstructable.get_definition()
+    module = module or DEFINITIONS_MODULE
+    repository = _workspace_origins(module)[0].get_definition()
     steps = list(steps or PIPELINE)
     waits = step_dependencies(repository, steps)
     say = progress or (lambda _line: None)
@@ -337,13 +336,10 @@ def run_pipeline_concurrently(
     running: dict[concurrent.futures.Future, tuple[int, PipelineStep, str | None, dict, float]] = {}
     started_all = time.perf_counter()
 
-    def execute(step: PipelineStep, tags: dict) -> Any:
-        job = reconstructable.get_reconstructable_job(step.job_name)
-        run = instance.create_run_for_job(
-            repository.get_job(step.job_name), run_config=run_config, tags=tags,
-            remote_job_origin=RemoteJobOrigin(repository_origin=repository_origin, job_name=step.job_name),
-            job_code_origin=job.get_python_origin())
-        return execute_run(job, run, instance)
+    def execute(step: PipelineStep, key: str | None) -> Any:
+        # The reconstructable job: its executor runs the steps in other processes, which rebuild it.
+        run, recon_job = _create_run_with_origin(repository.get_job(step.job_name), instance, key, run_config, module)
+        return execute_run(recon_job, run, instance)
 
     def in_process(step: PipelineStep) -> bool:
         return repository.get_job(step.job_name).executor_def.name not in ("multiprocess", "celery")
@@ -377,16 +373,15 @@ def run_pipeline_concurrently(
                         continue
                     if any(unfinished[i] for i in waits[index]):
                         continue
-                    tags = {**repository.get_job(step.job_name).tags, **({"dagster/partition": key} if key else {})}
+                    tags = _run_tags(repository.get_job(step.job_name), key)
                     if not _fits(limits, tags, [t for _i, _s, _k, t, _started in running.values()]):
                         continue
                     # A run on the in-process executor captures the output of the whole process (its
                     # compute logs): it runs alone, nothing starts beside it.
-                    alone = in_process(step)
-                    if running and (alone or any(in_process(r[1]) for r in running.values())):
+                    if running and (in_process(step) or any(in_process(r[1]) for r in running.values())):
                         continue
                     pending.remove(run)
-                    running[pool.submit(execute, step, tags)] = (index, step, key, tags, time.perf_counter())
+                    running[pool.submit(execute, step, key)] = (index, step, key, tags, time.perf_counter())
                 if not running:
                     if pending:  # nothing runs and nothing may start: a limit of 0 would wait forever
                         raise RuntimeError("no run can start within the instance's run limits: "
@@ -465,22 +460,36 @@ def _workspace_origins(module: str = DEFINITIONS_MODULE):
     return reconstructable, RemoteRepositoryOrigin(code_location_origin=location, repository_name="__repository__")
 
 
+def _run_tags(job: dg.JobDefinition, partition_key: str | None) -> dict[str, str]:
+    """A run's tags: the job's (its lane) and the partition's."""
+    return {**job.tags, **({"dagster/partition": partition_key} if partition_key else {})}
+
+
+def _create_run_with_origin(job: dg.JobDefinition, instance: dg.DagsterInstance, partition_key: str | None,
+                            run_config: dict, module: str = DEFINITIONS_MODULE):
+    """A new run of ``job`` recorded with the code location's origin (repository ``__repository__`` of
+    location ``weather_flick_batch``, loaded from ``module`` as workspace.yaml loads it), as a run
+    launched from the UI would be: the job's page lists it and its run page re-executes it without a
+    warning. The run and the job's reconstructable form."""
+    from dagster._core.remote_origin import RemoteJobOrigin
+
+    reconstructable, repository_origin = _workspace_origins(module)
+    recon_job = reconstructable.get_reconstructable_job(job.name)
+    run = instance.create_run_for_job(
+        job, run_config=run_config, tags=_run_tags(job, partition_key),
+        remote_job_origin=RemoteJobOrigin(repository_origin=repository_origin, job_name=job.name),
+        job_code_origin=recon_job.get_python_origin())
+    return run, recon_job
+
+
 def _execute_with_origin(job: dg.JobDefinition, instance: dg.DagsterInstance, partition_key: str | None,
                          run_config: dict):
     """Run ``job`` in this process like ``execute_in_process``, but recorded with the code location's
-    origin (repository ``__repository__`` of location ``weather_flick_batch``, loaded from this
-    module as workspace.yaml loads it), as a run launched from the UI would be: the job's page
-    lists it and its run page re-executes it without a warning."""
+    origin (:func:`_create_run_with_origin`)."""
     from dagster._core.definitions.job_base import InMemoryJob
     from dagster._core.execution.api import execute_run
-    from dagster._core.remote_origin import RemoteJobOrigin
 
-    reconstructable, repository_origin = _workspace_origins()
-    tags = {**job.tags, **({"dagster/partition": partition_key} if partition_key else {})}
-    run = instance.create_run_for_job(
-        job, run_config=run_config, tags=tags,
-        remote_job_origin=RemoteJobOrigin(repository_origin=repository_origin, job_name=job.name),
-        job_code_origin=reconstructable.get_reconstructable_job(job.name).get_python_origin())
+    run, _recon_job = _create_run_with_origin(job, instance, partition_key, run_config)
     # The run executes the given definition (its resources were built from this process's settings), in
     # this process whatever WEATHER_FLICK_EXECUTOR says, as execute_in_process would.
     return execute_run(InMemoryJob(job.with_executor_def(dg.in_process_executor)), run, instance)

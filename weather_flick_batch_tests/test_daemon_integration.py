@@ -47,6 +47,7 @@ from weather_flick_batch import settings
 from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.regions.assets import region_frame
 from weather_flick_batch.resources.warehouse import WarehouseResource
+from weather_flick_batch.testing.services import wait_until
 from weather_flick_batch.warehouse import schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,14 +111,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 def wait_for(what: str, predicate: Callable[[], Any], timeout: float, daemon_log: Path | None = None) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    tail = daemon_log.read_text()[-4000:] if daemon_log and daemon_log.exists() else ""
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n--- daemon log tail ---\n{tail}")
+    try:
+        return wait_until(what, predicate, timeout)
+    except TimeoutError as exc:
+        tail = daemon_log.read_text()[-4000:] if daemon_log and daemon_log.exists() else ""
+        raise AssertionError(f"{exc}\n--- daemon log tail ---\n{tail}") from None
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The local services tests and benchmarks run against: PostgreSQL throwaway databases, free ports.
+"""The local services tests and benchmarks run against: PostgreSQL throwaway databases, free ports,
+waiting for a process to get somewhere.
 
 Where they are comes from the environment (``WFB_TEST_PG_HOST``, ``WFB_TEST_PG_PORT``,
 ``WFB_TEST_PG_USER``, ``WFB_TEST_REDIS_URL``), defaulting to loopback. Plain functions: the pytest
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 PG_HOST = os.environ.get("WFB_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("WFB_TEST_PG_PORT", "5432"))
@@ -53,3 +57,14 @@ def drop_database(name: str) -> None:
         )
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     conn.close()
+
+
+def wait_until(what: str, predicate: Callable[[], Any], timeout: float, interval: float = 0.5) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned); TimeoutError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")

@@ -53,9 +53,7 @@ class SchemaVersioning:
             with self.engine.connect() as conn:
                 return MigrationContext.configure(conn).get_current_revision()
         except sa.exc.OperationalError as exc:
-            raise WarehouseError(
-                f"cannot reach the warehouse at {self.display_url}: {str(exc.orig).strip().splitlines()[0]}"
-            ) from None
+            raise self._unreachable(exc) from None
 
     def upgrade(self, revision: str = "head") -> None:
         """Apply migrations up to ``revision`` (the documented upgrade command calls this)."""
@@ -81,13 +79,16 @@ class SchemaVersioning:
                         self.service_actions += [f"created main.{name} (the back end's table, embedded)"
                                                  for name in backend_tables.create_missing(conn)]
         except sa.exc.OperationalError as exc:
-            raise WarehouseError(f"cannot reach the warehouse at {self.display_url}: {_first_line(exc)}") from None
+            raise self._unreachable(exc) from None
         except sa.exc.DBAPIError as exc:
             # e.g. duplicate content_ids in a table to adopt, or a role without the rights to alter it
             detail = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_detail", None)
             raise WarehouseError(f"upgrading {self.display_url} failed and was rolled back (nothing changed): "
                                  f"{_first_line(exc)}" + (f" ({detail})" if detail else "")) from None
         self._schema_checked = False
+
+    def _unreachable(self, exc: sa.exc.OperationalError) -> WarehouseError:
+        return WarehouseError(f"cannot reach the warehouse at {self.display_url}: {_first_line(exc)}")
 
     @contextmanager
     def _initialisation_lock(self) -> Iterator[None]:
@@ -97,7 +98,7 @@ class SchemaVersioning:
             try:
                 conn = self.engine.connect()
             except sa.exc.OperationalError as exc:
-                raise WarehouseError(f"cannot reach the warehouse at {self.display_url}: {_first_line(exc)}") from None
+                raise self._unreachable(exc) from None
             with conn:
                 conn.exec_driver_sql(f"SELECT pg_advisory_lock({INITIALISATION_LOCK_KEY})")
                 try:
