@@ -104,15 +104,21 @@ _NATIONWIDE = None
 def issuance_plan(now=None) -> dict[str, Any]:
     """Partition keys: what the full refresh loads (N-3, N-2), the incremental stage's new issuance (N-1)
     and the daemon stage's (N), N being the newest short-range issuance published at ``now``."""
+    from datetime import timedelta
+
     from weather_flick_batch.core.timeutil import now_kst
-    from weather_flick_batch.weather.issuance import SHORT_RANGE
+    from weather_flick_batch.weather.issuance import MID_RANGE, SHORT_RANGE
 
     newest = SHORT_RANGE.latest(now or now_kst())
     bases = [newest]
     for _ in range(3):
         bases.insert(0, SHORT_RANGE.previous(bases[0]))
     keys = [SHORT_RANGE.partition_key(b) for b in bases]
-    return {"full": keys[:2], "incremental": keys[2], "daemon": keys[3]}
+    # The medium-range issuance that was the newest just before N-1 was published: the state is then one
+    # moment of the real timeline (loading the newest with the older short-range issuances is not one).
+    just_before = SHORT_RANGE.publication_time(bases[2]) - timedelta(minutes=1)
+    mid = MID_RANGE.partition_key(MID_RANGE.latest(just_before))
+    return {"full": keys[:2], "incremental": keys[2], "daemon": keys[3], "mid_range": mid}
 
 
 # -- the follow-up: runs in bench_nationwide's parent process, on the in-process leg's state -----------
@@ -128,7 +134,8 @@ class FollowUp:
         self.plan = issuance_plan()
 
     def env(self) -> dict[str, str]:
-        return {_nationwide().SHORT_RANGE_KEYS_ENV: ",".join(self.plan["full"])}
+        bn = _nationwide()
+        return {bn.SHORT_RANGE_KEYS_ENV: ",".join(self.plan["full"]), bn.MID_RANGE_KEY_ENV: self.plan["mid_range"]}
 
     def __call__(self, state: dict[str, Any]) -> list[dict]:
         bn = _nationwide()
@@ -267,6 +274,10 @@ def incremental_rows(bn, data: dict[str, Any], full: dict[str, Any]) -> tuple[li
         {"benchmark": "incremental", "case": "in process: peak RSS, run process", "value": data["self_maxrss_mb"],
          "unit": "MB"},
     ]
+    if data.get("days"):
+        rows.append({"benchmark": "incremental", "case": "in process: days of the scores / top lists rewritten (of "
+                     f"{data['days']['of']}; the others unchanged, recommendations/incremental.py)",
+                     "value": f"{data['days']['scores']} / {data['days']['top_lists']}", "unit": "days"})
     if data["failures"]:
         rows.append({"benchmark": "incremental", "case": f"in process: failed steps: {data['failures'][0][:80]}",
                      "value": len(data["failures"]), "unit": "steps"})
@@ -405,8 +416,27 @@ def _incremental_child() -> dict[str, Any]:
         wall, cpu = time.perf_counter() - started, _cpu_s() - cpu_started
         run_ids = [r.run_id for r in instance.get_runs() if r.run_id not in before]
         intervals, _, succeeded = bn.step_records(instance, run_ids)
+        days = _days_rewritten(instance)
     return {"wall_s": wall, "cpu_s": cpu, "runs": len(run_ids), "runs_succeeded": succeeded, "failures": failures,
-            "intervals": intervals, "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "intervals": intervals, "self_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "days": days}
+
+
+def _days_rewritten(instance) -> dict[str, int] | None:
+    """What the newest scores and top lists materializations say they rewrote (their metadata)."""
+    import dagster as dg
+
+    meta = {}
+    for name, key in (("scores", "destination_weather_scores"), ("top_lists", "regional_recommendations")):
+        event = instance.get_latest_materialization_event(dg.AssetKey(["recommendations", key]))
+        if event is None or event.asset_materialization is None:
+            return None
+        meta[name] = event.asset_materialization.metadata
+    try:
+        return {"scores": meta["scores"]["days_rescored"].value, "top_lists": meta["top_lists"]["days_ranked"].value,
+                "of": meta["scores"]["days_rescored"].value + meta["scores"]["days_unchanged"].value}
+    except KeyError:
+        return None
 
 
 # Where a profile of refresh_derived puts its time: (label, function, file suffix), cumulative seconds of
@@ -422,6 +452,8 @@ PROFILE_BUCKETS = (
     ("top lists INSERT ... SELECT with its audit (replace_from_select)", "replace_from_select", "warehouse/writes.py"),
     ("outlook checks (outlook_verdicts)", "outlook_verdicts", "weather/audits.py"),
     ("score checks (score_verdicts)", "score_verdicts", "recommendations/audits.py"),
+    ("the score table's statistics (published_score_stats)", "published_score_stats", "recommendations/transform.py"),
+    ("day versions (score_day_versions)", "score_day_versions", "recommendations/incremental.py"),
     ("top-list checks (top_list_verdicts)", "top_list_verdicts", "recommendations/audits.py"),
     ("metadata previews (markdown_preview)", "markdown_preview", "warehouse/metadata.py"),
 )

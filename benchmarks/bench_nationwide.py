@@ -98,6 +98,9 @@ API_KEY = "bench-key"
 LOCATION_MODULE = "weather_flick_batch.testing.scale_out_location"
 # Comma-separated short-range partition keys the leg loads instead of the two newest (bench_incremental).
 SHORT_RANGE_KEYS_ENV = "WFB_BENCH_SHORT_RANGE_KEYS"
+# The medium-range partition key the leg loads instead of the newest (bench_incremental: the one that was
+# newest in that earlier state, so the state is one moment of the real timeline).
+MID_RANGE_KEY_ENV = "WFB_BENCH_MID_RANGE_KEY"
 
 
 # -- the child: one leg in a fresh interpreter ----------------------------------------------------
@@ -116,6 +119,10 @@ def _child(leg: str) -> dict[str, Any]:
         keys = os.environ[SHORT_RANGE_KEYS_ENV].split(",")
         pipeline = [dataclasses.replace(s, partition_keys=lambda keys=keys: list(keys))
                     if s.job_name == "weather_short_range_job" else s for s in pipeline]
+    if os.environ.get(MID_RANGE_KEY_ENV):
+        mid = os.environ[MID_RANGE_KEY_ENV]
+        pipeline = [dataclasses.replace(s, partition_keys=lambda mid=mid: [mid])
+                    if s.job_name == "weather_mid_range_job" else s for s in pipeline]
     peak_growth: dict[str, float] = {}
     runs_at_once = 1
     with dg.DagsterInstance.get() as instance:

@@ -6,6 +6,7 @@ cross-domain jobs and the global policies are wired together. Import is kept lig
 so the location loads fast.
 """
 
+import gc
 import os
 import warnings
 from collections.abc import Mapping
@@ -24,6 +25,13 @@ warnings.filterwarnings("ignore", message=r"Parameter `owners` of initializer `S
 # Every process that loads the code location (webserver, daemon, code server, Celery worker) reads
 # the same .env first, before any setting is read (WEATHER_FLICK_ENV_FILE, docs/migration.md).
 settings.load_env_file()
+
+# What a process has loaded so far (Dagster's modules, hundreds of thousands of objects) lives as long as
+# the process: frozen into the collector's permanent generation, it is never scanned again, neither by
+# the collections building the definitions set off nor at exit (gc.freeze, CPython's advice for
+# processes that load once and then serve or fork). Frozen again once the definitions are built, below.
+# Most of the location load's CPU beyond `import dagster` was these scans (benchmarks/bench_load_time.py).
+gc.freeze()
 
 from weather_flick_batch.air_quality.definitions import defs as air_quality_defs  # noqa: E402
 from weather_flick_batch.analytics.definitions import defs as analytics_defs  # noqa: E402
@@ -120,3 +128,4 @@ def build_definitions() -> dg.Definitions:
 
 
 defs = build_definitions()
+gc.freeze()

@@ -62,7 +62,10 @@ def _meta(result) -> dict:
     return {k: v.value for k, v in result.get_asset_materialization_events()[0].materialization.metadata.items()}
 
 
-def test_full_sync_through_the_live_client_uses_the_minimum_pages(kto):
+def test_full_sync_through_the_live_client_uses_the_minimum_pages(kto, monkeypatch):
+    # counts calls exactly with no fault planned: a patient client (the fixture's 0.4 s timeout,
+    # short so timeout faults cost little, can fire on a busy machine and add a retry)
+    monkeypatch.setenv("WEATHER_FLICK_HTTP_TIMEOUT_S", "10")
     _reference()
     result = _sync("seoul", "full")
     meta = _meta(result)

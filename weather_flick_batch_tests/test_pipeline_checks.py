@@ -79,6 +79,7 @@ def test_host_load_is_reported_never_the_exit_status(embedded_copy, monkeypatch)
 # or geometry derived from coordinates (not shown to readers).
 UNFLAGGED = {
     "load_audit": "bookkeeping", "destination_sync_state": "bookkeeping", "service_table_origin": "bookkeeping",
+    "derived_day_versions": "bookkeeping (the simulated flag is part of every version)",
     "province_catalogue": "reference data from code", "regions": "reference data, the same in both modes",
     "destination_rejects": "rejected input as received", "destination_forecast_cells": "geometry",
     "forecast_points": "geometry",

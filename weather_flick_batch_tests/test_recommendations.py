@@ -225,7 +225,7 @@ def test_batched_scoring_equals_scoring_everything_at_once(pipeline_warehouse):
     whole = score_destinations(destinations, cells, outlook, points).sort_values(key).reset_index(drop=True)
     summary = ScoreSummary(own_point=dict(zip(cells["content_id"], cells["point_id"])))
     titles = destinations.set_index("content_id")["title"]
-    batches = list(score_batches(destinations, cells, outlook, points, batch_destinations=37))
+    batches = list(score_batches(destinations, cells, outlook, points, batch_rows=370))
     for batch in batches:
         summary.add(batch, titles)
     assert len(batches) > 5

@@ -623,6 +623,12 @@ def test_killed_worker_mid_step_run_still_completes(celery_deployment: Deploymen
 
     rows_before = assert_complete_scores(dep)
     client = dep.client()
+    # Nothing changed since the pipeline scored: forget which inputs the days came from, so that the
+    # step rewrites every day (as after a change of the scoring code) and has a write to be killed in.
+    forget = dep.warehouse()
+    with forget, forget.cursor() as cur:
+        cur.execute("DELETE FROM derived_day_versions")
+    forget.close()
     # Hold the scores table so the scores step blocks inside its write, mid-step, in whichever
     # worker takes it; then kill that worker.
     blocker = dep.warehouse()
@@ -643,7 +649,7 @@ def test_killed_worker_mid_step_run_still_completes(celery_deployment: Deploymen
             else:
                 time.sleep(0.2)
         assert victim, f"the scores step never reached a worker\n{dep.log_tail()}"
-        # Blocked on the lock means mid-step: it has read its inputs and is writing.
+        # Blocked on the lock means mid-step: inside the step, at the scores table.
         deadline = time.monotonic() + 30
         while dep.scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                          "AND datname = current_database()") == 0:

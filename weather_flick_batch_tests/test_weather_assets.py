@@ -79,6 +79,12 @@ def _failure_text(result) -> str:
     return "\n".join(parts)
 
 
+def _no_fault_planned(monkeypatch) -> None:
+    """Tests that count calls exactly: a patient client. The fixture's 0.4 s timeout (short so the
+    timeout faults cost little) fired once in CI on a busy machine, and the retry made 18 calls."""
+    monkeypatch.setenv("WEATHER_FLICK_HTTP_TIMEOUT_S", "10")
+
+
 def _rows(table: str) -> pd.DataFrame:
     frame = Warehouse(settings.warehouse_url()).read_table(table)
     return frame.drop(columns=["loaded_at"]).sort_values(list(frame.columns[:4])).reset_index(drop=True)
@@ -88,7 +94,8 @@ def _latest_short_key() -> str:
     return issuance.short_range_partition_key(issuance.latest_short_range_issuance(now_kst()))
 
 
-def test_live_materialization_matches_the_sample_source_and_passes_checks(live):
+def test_live_materialization_matches_the_sample_source_and_passes_checks(live, monkeypatch):
+    _no_fault_planned(monkeypatch)
     _reference()
     result = _short_range(_latest_short_key())
     assert result.success
@@ -195,6 +202,7 @@ def test_quota_on_one_key_rotates_to_the_next(monkeypatch, live):
 
 def test_redis_cache_spends_no_calls_on_rerun_and_archives_raw_payloads(monkeypatch, live, redis_url):
     monkeypatch.setenv("WEATHER_FLICK_REDIS_URL", redis_url)
+    _no_fault_planned(monkeypatch)
     _reference()
     key = _latest_short_key()
     assert _short_range(key).success

@@ -6,6 +6,7 @@ import dagster as dg
 
 from weather_flick_batch import settings
 from weather_flick_batch.checks import PublishAudit, audited_asset, check_result, publishing
+from weather_flick_batch.core.quality import Verdict
 from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.recommendations import audits
 from weather_flick_batch.resources.warehouse import WarehouseResource
@@ -87,9 +88,11 @@ def coastal_places(destinations):
     code_version="1",
 )
 def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    from weather_flick_batch.recommendations import incremental
     from weather_flick_batch.recommendations.hazards import apply_hazards
-    from weather_flick_batch.recommendations.transform import ScoreSummary, score_batches
+    from weather_flick_batch.recommendations.transform import ScoreSummary, published_score_stats, score_batches
     from weather_flick_batch.warehouse import schema
+    from weather_flick_batch.warehouse.writes import Excluding
 
     wh = warehouse.get()
     # Only the columns scoring needs: the catalogue's text columns would be most of the memory.
@@ -98,32 +101,60 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     outlook = wh.read_table(schema.weather_daily_outlook)
     points = wh.read_table(schema.forecast_points, columns=["point_id", "nx", "ny"])
     # point_id says where each destination's weather came from; not its own cell when the cap left it out
-    summary = ScoreSummary(own_point=dict(zip(cells["content_id"], cells["point_id"])))
-    titles = destinations.set_index("content_id")["title"]
     simulated = bool(outlook["simulated"].any()) if len(outlook) else False
     now = now_kst()
     warnings, dust, read_hazards = hazards_in_force(wh, now.date())
     coastal = dict(zip(destinations["content_id"], coastal_places(destinations)))
+    # Only the days whose inputs changed since their publication are scored and written (a short-range
+    # issuance changes today to day 3); the others are what scoring them again would give.
+    with wh.engine.connect() as conn:
+        published = incremental.published_versions(
+            conn, incremental.SCORES_TABLE, incremental.day_counts(conn, schema.destination_weather_scores))
+    plan = incremental.DayPlan(
+        wanted=incremental.score_day_versions(today=now.date(), simulated=simulated, hazards=read_hazards,
+                                              destinations=destinations, cells=cells, points=points,
+                                              outlook=outlook),
+        published=published)
+    summary = ScoreSummary(own_point=dict(zip(cells["content_id"], cells["point_id"])), kept_days=len(plan.kept))
+    context.log.info(f"scores: {plan.describe()}")
 
     def batches():
         # A batch of destinations at a time, all written in one transaction: bounded memory, all-or-nothing.
-        for scores in score_batches(destinations, cells, outlook, points):
+        for scores in score_batches(destinations, cells, outlook, points, days=plan.rewritten):
             scores = apply_hazards(scores, warnings, dust, scores["content_id"].map(coastal).fillna(False),
                                    today=now.date())
             scores["simulated"] = simulated
             scores["as_of"] = now
-            summary.add(scores, titles)
+            summary.add(scores)
             yield scores
 
-    def evaluate(_conn):
+    stats: dict = {}
+
+    def evaluate(conn):
         # The stream has been consumed when this runs (inside the transaction, before the commit).
         verdicts = audits.score_verdicts(summary, destinations["content_id"], len(destinations))
+        stats.update(published_score_stats(conn, now.date()))
         return [check_result(name, v) for name, v in verdicts.items()]
 
     audit = PublishAudit(evaluate)
-    with publishing(context, audit):
-        write = wh.replace_stream(schema.destination_weather_scores, batches(), run_id=context.run.run_id,
-                                  audit=audit)
+    if plan.rewritten:
+        with publishing(context, audit):
+            write = wh.replace_stream(
+                schema.destination_weather_scores, batches(), where=None if plan.full else {"forecast_date": Excluding(tuple(plan.kept))},
+                run_id=context.run.run_id, audit=audit,
+                then=lambda conn: incremental.record_versions(conn, incremental.SCORES_TABLE, plan,
+                                                              summary.rows_per_day, context.run.run_id, now))
+        write_metadata = write.as_metadata()
+    else:
+        # Nothing to write: the published days passed these checks when they were written, from the
+        # same inputs (the re-audit, published_checks.py, reads the table as it is).
+        with wh.engine.connect() as conn:
+            stats.update(published_score_stats(conn, now.date()))
+        standing = Verdict(True, {"days_unchanged": len(plan.kept)},
+                           f"inputs unchanged: the {len(plan.kept)} published days stand as checked")
+        audit.results = [check_result(name, standing)
+                         for name in ("scores_in_range", "every_destination_every_day", "grades_match_scores")]
+        write_metadata = {"rows_written": 0, "rows_replaced": 0}
     # Warnings or fine dust that changed while the country was being scored would otherwise wait for the
     # next change: automation counts this run as having handled them. Score again with what is in force.
     if hazards_in_force(wh, now.date())[2] != read_hazards:
@@ -132,19 +163,21 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
 
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": summary.rows,
-            **write.as_metadata(),
-            "destinations_scored": summary.destinations,
+            "dagster/row_count": stats["rows"],
+            **write_metadata,
+            "days_rescored": len(plan.rewritten),
+            "days_unchanged": len(plan.kept),
+            "destinations_scored": len(destinations),
             "scored_from_nearest_point": summary.from_nearest,
-            "mean_score": summary.mean(summary.score_sum),
-            "share_good_or_better": round(summary.mean(summary.good_or_better), 4),
-            "mean_confidence": summary.mean(summary.confidence_sum),
-            "grades": json.dumps(dict(summary.grades)),
+            "mean_score": round(stats["mean_score"], 2),
+            "share_good_or_better": round(stats["share_good_or_better"], 4),
+            "mean_confidence": round(stats["mean_confidence"], 3),
+            "grades": json.dumps(stats["grades"], ensure_ascii=False),
             "warnings_in_force": len(warnings),
-            "under_warning_today": summary.under_warning,
-            "capped_by_warning_today": summary.capped_by_warning,
-            "lowered_by_fine_dust": summary.dust_lowered,
-            "top_today_per_region": dg.MetadataValue.md(markdown_preview(summary.top_today_frame(), rows=17)),
+            "under_warning_today": stats["under_warning_today"],
+            "capped_by_warning_today": stats["capped_by_warning_today"],
+            "lowered_by_fine_dust": stats["lowered_by_fine_dust"],
+            "top_today_per_region": dg.MetadataValue.md(markdown_preview(stats["top_today"], rows=17)),
         },
         check_results=audit.results,
     )
@@ -169,15 +202,30 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
 def regional_recommendations(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     import sqlalchemy as sa
 
+    from weather_flick_batch.recommendations import incremental
     from weather_flick_batch.recommendations.transform import top_n_query
     from weather_flick_batch.warehouse import schema
     from weather_flick_batch.warehouse.types import AwareDateTime
+    from weather_flick_batch.warehouse.writes import Excluding
 
     wh = warehouse.get()
     n = settings.get("WEATHER_FLICK_TOP_N")
+    now = now_kst()
+    # Only the days whose scores were rewritten since they were ranked (or whose list length changed);
+    # a score day without a version (written before the ledger, or changed since) is ranked again.
+    scores_table, top = schema.destination_weather_scores, schema.regional_recommendations
+    with wh.engine.connect() as conn:
+        score_counts = incremental.day_counts(conn, scores_table)
+        score_versions = incremental.published_versions(conn, incremental.SCORES_TABLE, score_counts)
+        published = incremental.published_versions(conn, incremental.TOP_LISTS_TABLE,
+                                                   incremental.day_counts(conn, top))
+    plan = incremental.DayPlan(
+        wanted=incremental.top_list_day_versions({d: score_versions.get(d) for d in score_counts}, n),
+        published=published)
+    context.log.info(f"top lists: {plan.describe()}")
     # Ranked and written inside the database (INSERT ... SELECT): no score row travels through Python.
-    query = top_n_query(n).add_columns(sa.bindparam("as_of", now_kst(), type_=AwareDateTime()).label("as_of"))
-    top = schema.regional_recommendations
+    query = (top_n_query(n, days=None if plan.full else plan.rewritten)
+             .add_columns(sa.bindparam("as_of", now, type_=AwareDateTime()).label("as_of")))
     province = top.c.level == "province"
 
     def evaluate(conn):
@@ -185,15 +233,29 @@ def regional_recommendations(context: dg.AssetExecutionContext, warehouse: Wareh
         return [check_result(name, v) for name, v in audits.top_list_verdicts(conn).items()]
 
     audit = PublishAudit(evaluate)
-    with publishing(context, audit):
-        write = wh.replace_from_select(top, query, run_id=context.run.run_id, audit=audit)
+    if plan.wanted and not plan.rewritten:
+        # The scores of every day are what was ranked: the lists stand. Checked as published (cheap).
+        with publishing(context, audit), wh.engine.connect() as conn:
+            audit(conn)
+        write_metadata = {"rows_written": 0, "rows_replaced": 0}
+    else:
+        where = None if plan.full else {"forecast_date": Excluding(tuple(plan.kept))}
+        with publishing(context, audit):
+            write = wh.replace_from_select(
+                top, query, where=where, run_id=context.run.run_id, audit=audit,
+                then=lambda conn: incremental.record_versions(
+                    conn, incremental.TOP_LISTS_TABLE, plan,
+                    {day: rows for day, rows in incremental.day_counts(conn, top).items() if day in plan.rewritten},
+                    context.run.run_id, now))
+        write_metadata = write.as_metadata()
     preview = wh.read_select(
         sa.select(top.c.region_code, top.c.forecast_date, top.c.content_type_id, top.c.title, top.c.score,
                   top.c.grade)
         .where(province, top.c.rank == 1)
         .order_by(top.c.region_code, top.c.forecast_date, top.c.content_type_id).limit(20))
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": write.rows_written, **write.as_metadata(),
+        metadata={"dagster/row_count": wh.row_count(top), **write_metadata,
+                  "days_ranked": len(plan.rewritten), "days_unchanged": len(plan.kept),
                   "top_n": n,
                   "province_lists": wh.row_count(top, {"level": "province"}),
                   "preview": dg.MetadataValue.md(markdown_preview(preview, rows=20))},

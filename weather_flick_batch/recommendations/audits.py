@@ -63,10 +63,9 @@ def top_list_verdicts(conn: Any) -> Verdicts:
 
 # -- re-audits of what is published ---------------------------------------------------------------
 def audit_scores(wh: Warehouse) -> PublishedCheck | None:
-    """The published scores (one publication: the whole table), counted a province at a time by the
+    """The published scores (every day, whichever run last wrote it), counted a province at a time by the
     scoring's own ScoreSummary, against the catalogue's active destinations as published now (a
     destination activated since the scoring is reported unscored until the scores follow)."""
-    import pandas as pd
     import sqlalchemy as sa
 
     from weather_flick_batch.recommendations.transform import ScoreSummary
@@ -77,9 +76,8 @@ def audit_scores(wh: Warehouse) -> PublishedCheck | None:
     if regions.empty and not written(wh, table.name):
         return None
     summary = ScoreSummary(own_point={})
-    no_titles = pd.Series(dtype=object)
     for region in sorted(regions):
-        summary.add(wh.read_table(table, {"region_code": int(region)}, columns=_SUMMARY_COLUMNS), no_titles)
+        summary.add(wh.read_table(table, {"region_code": int(region)}, columns=_SUMMARY_COLUMNS))
     active = wh.read_table(schema.destinations, {"is_active": True}, columns=["content_id"])["content_id"]
     return PublishedCheck(scope(_as_of(wh, table), summary.rows), score_verdicts(summary, active, len(active)))
 

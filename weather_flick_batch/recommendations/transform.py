@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -151,19 +152,35 @@ def score_destinations(destinations: pd.DataFrame, cells: pd.DataFrame, outlook:
 
 
 def score_batches(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame, points: pd.DataFrame,
-                  batch_destinations: int = 2_000) -> Iterator[pd.DataFrame]:
-    """The scores of all active destinations, ``batch_destinations`` destinations at a time.
+                  batch_rows: int = 20_000, days: Iterable[date] | None = None) -> Iterator[pd.DataFrame]:
+    """The scores of all active destinations, about ``batch_rows`` score rows at a time (whole destinations).
 
     At nationwide scale (50,000 destinations x 10 days) the whole score table, reasons included, is
     several hundred MB in pandas; batches keep one in memory while the warehouse writes them all in
-    one transaction (``Warehouse.replace_stream``). Batches follow province order.
+    one transaction (``Warehouse.replace_stream``). Batches follow province order; fewer days make
+    batches of more destinations (each batch has a fixed cost in pandas). ``days``: only these
+    days of the outlook (the ones whose inputs changed, recommendations/incremental.py); every
+    destination's point is still resolved against the whole outlook, so a day scores as it would with
+    the others.
     """
     resolved = resolve_forecast_points(cells, outlook, points)
+    if days is not None:
+        wanted = set(days)
+        outlook = outlook[pd.Series([_day(v) in wanted for v in outlook["forecast_date"]], index=outlook.index,
+                                    dtype=bool)]
+        if outlook.empty:
+            return
+    day_count = max(1, outlook["forecast_date"].nunique()) if len(outlook) else 1
+    batch_destinations = max(1, batch_rows // day_count)
     ordered = destinations.sort_values(["region_code", "content_id"], kind="stable")
     for start in range(0, len(ordered), batch_destinations):
         scores = score_destinations(ordered.iloc[start:start + batch_destinations], resolved, outlook)
         if len(scores):
             yield scores
+
+
+def _day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value if isinstance(value, date) else pd.Timestamp(value).date()
 
 
 @dataclass
@@ -184,9 +201,14 @@ class ScoreSummary:
     grades: Counter = field(default_factory=Counter)
     days_per_destination: Counter = field(default_factory=Counter)
     top_today: list[pd.DataFrame] = field(default_factory=list)
+    # Days of the table not rescored (their inputs unchanged since their publication, which covered every
+    # destination of the same catalogue): they count toward every destination's horizon.
+    kept_days: int = 0
+    rows_per_day: Counter = field(default_factory=Counter)
 
-    def add(self, scores: pd.DataFrame, titles: pd.Series) -> None:
-        """Count one batch in; ``titles`` maps content_id to title (for the best place of each region today)."""
+    def add(self, scores: pd.DataFrame, titles: pd.Series | None = None) -> None:
+        """Count one batch in; ``titles`` maps content_id to title, for the best place of each region today
+        (:meth:`top_today_frame`; None: not kept, e.g. when the table's own statistics give it)."""
         self.rows += len(scores)
         if "warning_level" in scores:
             self.under_warning += int(scores["warning"].notna().sum())
@@ -202,6 +224,9 @@ class ScoreSummary:
         self.from_nearest += int((firsts["point_id"].to_numpy()
                                   != firsts["content_id"].map(self.own_point).to_numpy()).sum())
         self.days_per_destination.update(scores.groupby("content_id")["forecast_date"].nunique().to_dict())
+        self.rows_per_day.update({_day(d): int(n) for d, n in scores["forecast_date"].value_counts().items()})
+        if titles is None:
+            return
         today = scores[scores["lead_days"] == 0].sort_values("score", ascending=False).groupby("region_code").head(1)
         self.top_today.append(today.assign(title=today["content_id"].map(titles))[
             ["region_code", "title", "score", "grade", "reasons"]])
@@ -211,7 +236,7 @@ class ScoreSummary:
         return len(self.days_per_destination)
 
     def short_of(self, days: int) -> int:
-        return sum(1 for n in self.days_per_destination.values() if n < days)
+        return sum(1 for n in self.days_per_destination.values() if n + self.kept_days < days)
 
     def unscored(self, active_ids: Iterable[str]) -> int:
         return sum(1 for content_id in active_ids if content_id not in self.days_per_destination)
@@ -239,14 +264,14 @@ def band_names(scores: np.ndarray) -> np.ndarray:
     return names
 
 
-def top_n_query(n: int) -> sa.Select:
+def top_n_query(n: int, days: Iterable[date] | None = None) -> sa.Select:
     """Top ``n`` destinations per (province, district, day, content type), province level as district 0.
 
     Places under a 경보 that concerns the visit (``warning_level`` 2) are left out. Ranked in the
     database (``ROW_NUMBER() OVER``, on SQLite and PostgreSQL alike): by score, ties by content_id, so only the top rows travel, not the 500,000 scores of a nationwide refresh. The
     ranking sorts only the narrow key columns; grade, reasons and title are joined to the top rows.
     Columns: region_code, sigungu_code, forecast_date, content_type_id, rank, level, content_id, title,
-    score, grade, reasons, simulated.
+    score, grade, reasons, simulated. ``days``: only these forecast dates (None: every day).
     """
     scores, destinations = schema.destination_weather_scores, schema.destinations
     levels = []
@@ -262,6 +287,8 @@ def top_n_query(n: int) -> sa.Select:
             ranked = ranked.where(scores.c.sigungu_code.is_not(None))
         # A place under a 경보 that concerns the visit is not recommended at all (docs/scoring.md).
         ranked = ranked.where(scores.c.warning_level < 2)
+        if days is not None:
+            ranked = ranked.where(scores.c.forecast_date.in_(sorted(days)))
         levels.append(ranked)
     ranked = sa.union_all(*levels).subquery("ranked")
     detail = scores.alias("detail")
@@ -277,3 +304,41 @@ def top_n_query(n: int) -> sa.Select:
                                          destinations.c.is_active.is_(True)))
         .where(ranked.c.rank <= n)
     )
+
+
+def published_score_stats(conn: sa.Connection, today: date) -> dict:
+    """What the scores table holds, counted in the database (every day, the kept ones included): rows, mean
+    score and confidence, share good or better, grades, today's warnings, fine-dust days, and today's best
+    destination of each province (a frame: region_code, title, score, grade, reasons)."""
+    scores, destinations = schema.destination_weather_scores, schema.destinations
+    is_today = scores.c.forecast_date == today
+    flag = lambda condition: sa.func.sum(sa.case((condition, 1), else_=0))  # noqa: E731
+    by_grade = conn.execute(
+        sa.select(scores.c.grade, sa.func.count(), sa.func.sum(scores.c.score), sa.func.sum(scores.c.confidence),
+                  flag(scores.c.grade_rank >= GOOD_OR_BETTER_RANK),
+                  flag(sa.and_(is_today, scores.c.warning.is_not(None))),
+                  flag(sa.and_(is_today, scores.c.warning_level == 2)),
+                  flag(scores.c.dust_grade.in_(["나쁨", "매우나쁨"])))
+        .group_by(scores.c.grade)).all()
+    rows = sum(r[1] for r in by_grade)
+    total = lambda i: sum(float(r[i] or 0) for r in by_grade)  # noqa: E731
+    rank = sa.func.row_number().over(partition_by=scores.c.region_code,
+                                     order_by=[scores.c.score.desc(), scores.c.content_id]).label("rank")
+    best = sa.select(scores.c.region_code, scores.c.content_id, scores.c.score, scores.c.grade, scores.c.reasons,
+                     rank).where(is_today).subquery()
+    top = pd.DataFrame(conn.execute(
+        sa.select(best.c.region_code, destinations.c.title, best.c.score, best.c.grade, best.c.reasons)
+        .outerjoin(destinations, destinations.c.content_id == best.c.content_id)
+        .where(best.c.rank == 1).order_by(best.c.region_code)).all(),
+        columns=["region_code", "title", "score", "grade", "reasons"])
+    return {
+        "rows": rows,
+        "mean_score": total(2) / rows if rows else 0.0,
+        "mean_confidence": total(3) / rows if rows else 0.0,
+        "share_good_or_better": total(4) / rows if rows else 0.0,
+        "grades": {r[0]: int(r[1]) for r in sorted(by_grade, key=lambda r: -r[1])},
+        "under_warning_today": int(total(5)),
+        "capped_by_warning_today": int(total(6)),
+        "lowered_by_fine_dust": int(total(7)),
+        "top_today": top,
+    }

@@ -56,7 +56,8 @@ class Publication:
         from weather_flick_batch.core.timeutil import now_kst
         from weather_flick_batch.warehouse.schema import load_audit
 
-        partition = ", ".join(f"{k}={v}" for k, v in (where or {}).items()) or None
+        partition = ", ".join(f"{k} {v}" if getattr(v, "negated", False) else f"{k}={v}"
+                              for k, v in (where or {}).items())[:200] or None
         conn.execute(load_audit.insert().values(
             table_name=table, partition_key=partition, operation=operation, rows_written=written,
             rows_replaced=replaced, run_id=run_id, written_at=now_kst(),

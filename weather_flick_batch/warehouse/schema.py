@@ -495,6 +495,22 @@ regional_recommendations = sa.Table(
     sa.Column("as_of", AwareDateTime, nullable=False),
 )
 
+# Which inputs each day of a derived table was computed from: a refresh rewrites only the days whose
+# inputs changed (a short-range issuance changes today to day 3 of the ten). Written in the same
+# transaction as the day's rows, so the two never disagree (recommendations/incremental.py).
+derived_day_versions = sa.Table(
+    "derived_day_versions",
+    metadata,
+    sa.Column("table_name", sa.String(80), primary_key=True, comment="the derived table, e.g. destination_weather_scores"),
+    sa.Column("forecast_date", sa.Date, primary_key=True, comment="the day (KST) of the table's rows"),
+    sa.Column("version", sa.String(64), nullable=False,
+              comment="digest of everything the day's rows were computed from (inputs, settings, code)"),
+    sa.Column("rows", sa.Integer, nullable=False,
+              comment="rows the day had when written: a day that no longer has them is computed again"),
+    sa.Column("run_id", sa.String(64), nullable=True, comment="the Dagster run that wrote the day's rows"),
+    sa.Column("written_at", AwareDateTime, nullable=False, comment="when the day's rows were written"),
+)
+
 # --- analytics ---------------------------------------------------------------------------------
 analytics_region_weather = sa.Table(
     "analytics_region_weather",

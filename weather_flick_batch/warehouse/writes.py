@@ -11,7 +11,7 @@ the host's ``engine``, ``dialect``, ``ensure_schema``, ``sql_name`` and ``_table
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +23,31 @@ from weather_flick_batch.warehouse.errors import WarehouseError, _write_errors
 from weather_flick_batch.warehouse.publication import Audit
 
 _DELETE_KEYS_PER_STATEMENT = 10_000  # bound parameters per DELETE ... IN statement
+_SELECT_WORK_MEM = "64MB"  # PostgreSQL's sort memory for an INSERT ... SELECT (this transaction only)
+
+#: Runs inside a replace's transaction after the new rows are in, before the gate and the audit (e.g.
+#: the ledger of which inputs the rows came from, recommendations/incremental.py).
+Then = Callable[[sa.Connection], None]
+
+
+@dataclass(frozen=True)
+class Excluding:
+    """A ``where`` value: every row whose column is NOT one of ``values`` (a replace that keeps those)."""
+
+    values: tuple
+    negated = True  # how load_audit spells it: "column not in (...)"
+
+    def __str__(self) -> str:
+        return "not in (" + ", ".join(str(v) for v in self.values) + ")"
+
+
+def _condition(column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
+    """``where``'s value for one column: equal to a value, one of a list/tuple/set, or :class:`Excluding`."""
+    if isinstance(value, Excluding):
+        return ~column.in_(list(value.values)) if value.values else sa.true()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return column.in_(sorted(value))
+    return column == value
 
 
 @dataclass(frozen=True)
@@ -68,13 +93,15 @@ class Writes:
         *,
         run_id: str | None = None,
         audit: Audit | None = None,
+        then: Then | None = None,
     ) -> WriteResult:
         """``replace_rows`` with the new rows arriving in batches: still ONE transaction, one batch in memory.
 
         ``frames`` is consumed inside the transaction, so a batch that fails (in the database or while
         it is being computed) rolls the whole replace back and readers never see part of the table.
+        ``then`` runs in the same transaction after the rows are in (before the gate and ``audit``).
         """
-        return self._replace(table, frames, where, run_id, converted=False, audit=audit)
+        return self._replace(table, frames, where, run_id, converted=False, audit=audit, then=then)
 
     def replace_from_select(
         self,
@@ -84,11 +111,12 @@ class Writes:
         *,
         run_id: str | None = None,
         audit: Audit | None = None,
+        then: Then | None = None,
     ) -> WriteResult:
         """``replace_rows`` with the new rows computed by ``select`` inside the database (INSERT ... SELECT).
 
         Nothing travels through Python: for derived tables whose rows the database can compute.
-        The select's column labels must be columns of ``table``.
+        The select's column labels must be columns of ``table``. ``then``: as for ``replace_stream``.
         """
         tbl = self._table(table)
         unknown = [c.name for c in select.selected_columns if c.name not in tbl.c]
@@ -97,27 +125,38 @@ class Writes:
         self.ensure_schema()
         started = time.perf_counter()
         with _write_errors(tbl.name), self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # The selects that compute derived rows rank or group hundreds of thousands of rows; with the
+                # default 4 MB their sorts spill to disk (the top lists: two 6 MB external merges).
+                conn.exec_driver_sql(f"SET LOCAL work_mem = '{_SELECT_WORK_MEM}'")
+            kept = self._kept_rows(conn, tbl, where)
             deleted = self._delete_where(conn, tbl, where)
             insert = tbl.insert().from_select([c.name for c in select.selected_columns], select)
             written = conn.execute(insert).rowcount or 0
-            self._gate(tbl.name, deleted, written)
+            if then is not None:
+                then(conn)
+            self._gate(tbl.name, kept + deleted, kept + written)
             if audit is not None:
                 audit(conn)
             self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
 
     def _replace(self, table: sa.Table | str, frames: Iterable[pd.DataFrame], where: Mapping[str, Any] | None,
-                 run_id: str | None, *, converted: bool, audit: Audit | None = None) -> WriteResult:
+                 run_id: str | None, *, converted: bool, audit: Audit | None = None,
+                 then: Then | None = None) -> WriteResult:
         tbl = self._table(table)
         self.ensure_schema()
         started = time.perf_counter()
         written = 0
         with _write_errors(tbl.name), self.engine.begin() as conn:
+            kept = self._kept_rows(conn, tbl, where)
             deleted = self._delete_where(conn, tbl, where)
             for frame in frames:
                 db_frame = frame if converted else self._to_db_frame(tbl, frame)
                 written += self._bulk_insert(conn, self.sql_name(tbl), db_frame)  # COPY's own count
-            self._gate(tbl.name, deleted, written)
+            if then is not None:
+                then(conn)
+            self._gate(tbl.name, kept + deleted, kept + written)
             if audit is not None:
                 audit(conn)
             self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
@@ -217,11 +256,23 @@ class Writes:
 
     @staticmethod
     def _delete_where(conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
-        """Delete the rows matching ``where`` (every row when None); how many went."""
+        """Delete the rows matching ``where`` (every row when None); how many went. A value may be a
+        list/tuple/set (IN) or :class:`Excluding` (NOT IN)."""
         stmt = tbl.delete()
         for column, value in (where or {}).items():
-            stmt = stmt.where(tbl.c[column] == value)
+            stmt = stmt.where(_condition(tbl.c[column], value))
         return conn.execute(stmt).rowcount or 0
+
+    def _kept_rows(self, conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
+        """The rows a replace of the rows matching ``where`` keeps, for the gate of a gated table replaced in
+        part (e.g. the days of the scores whose inputs changed): it compares the whole table before and
+        after. Not counted otherwise (0): a partitioned raw table is not gated."""
+        from weather_flick_batch.warehouse.publication import GATED_TABLES
+
+        if not where or tbl.name not in GATED_TABLES:
+            return 0
+        kept = sa.and_(*(~_condition(tbl.c[column], value) for column, value in where.items()))
+        return int(conn.execute(sa.select(sa.func.count()).select_from(tbl).where(kept)).scalar_one())
 
     @staticmethod
     def _delete_by_keys(conn: sa.Connection, tbl: sa.Table, keys: pd.DataFrame) -> int:

@@ -477,6 +477,29 @@ next_hours = next_hours.with_attributes(automation_condition=FOLLOWS_NEW_DATA)
 OUTLOOK_HORIZON_DAYS = audits.OUTLOOK_HORIZON_DAYS
 
 
+def _persistence_issuance(wh, mid_tm_fc):
+    """The short-range issuance the medium-range days' persistence fill comes from: the newest one held
+    issued at or before the medium-range forecast (05:00 for 06:00, 17:00 for 18:00), else the oldest held
+    after it; None when none is held. Fixed for as long as the medium-range forecast is, so the
+    medium-range days do not change with every short-range issuance (recommendations/incremental.py)."""
+    import sqlalchemy as sa
+
+    from weather_flick_batch.warehouse import schema
+
+    column = schema.weather_short_range.c.partition_issuance
+    with wh.engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.max(column)).where(column <= mid_tm_fc)).scalar()
+        if before is not None:
+            return before
+        return conn.execute(sa.select(sa.func.min(column)).where(column > mid_tm_fc)).scalar()
+
+
+def _same_instant(values, instant):
+    import pandas as pd
+
+    return pd.to_datetime(values, utc=True) == pd.Timestamp(instant).tz_convert("UTC")
+
+
 @audited_asset(
     key=OUTLOOK_KEY,
     group_name=GROUP,
@@ -530,8 +553,15 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                          "medium-range forecasts first", allow_retries=False)
     simulated = bool(pd.concat([short.get("simulated", pd.Series(dtype=bool)),
                                 land.get("simulated", pd.Series(dtype=bool))]).any())
+    anchor = _persistence_issuance(wh, land_keys[0]) if land_keys else None
+    if anchor is None:
+        persistence = None
+    elif anchor in short_keys:
+        persistence = short[_same_instant(short["partition_issuance"], anchor)]
+    else:
+        persistence = wh.read_table(schema.weather_short_range, {"partition_issuance": anchor})
     outlook = build_daily_outlook(short, land, ta, points, today, horizon_days=OUTLOOK_HORIZON_DAYS,
-                                  ultra_df=ultra if len(ultra) else None)
+                                  ultra_df=ultra if len(ultra) else None, persistence_df=persistence)
     outlook["as_of"] = now
     outlook["simulated"] = simulated
     outlook["loaded_at"] = now
@@ -550,6 +580,7 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "rows_from_mid_range": int(by_source.get("mid_range", 0)),
             "short_range_issuances": ", ".join(k.isoformat() for k in short_keys),
             "mid_range_issuance": ", ".join(k.isoformat() for k in land_keys),
+            "persistence_from_issuance": anchor.isoformat() if anchor is not None else "the short-range days",
             "ultra_short_issuance": ", ".join(k.isoformat() for k in ultra_keys) or "none",
             "hours_from_ultra_short": int(outlook["ultra_short_hours"].sum()),
             "source": _source_label(simulated),

@@ -35,7 +35,10 @@ Rules (all stated here so scores can be explained):
   day that came from it (only today and, late in the evening, tomorrow have any).
 * **Gaps.** A missing value is filled from the other source for the same date when it has
   one.  Mid-range has no wind or humidity at all: those are filled by persistence — the
-  mean of the point's short-range daily values.  ``filled_fields`` lists what was filled.
+  mean of the point's short-range daily values, from the short-range issuance issued with
+  the medium-range forecast when it is given (``persistence_df``: the medium-range days then
+  change twice a day with their own forecast, not with every short-range issuance, and a
+  refresh rewrites only the days that changed).  ``filled_fields`` lists what was filled.
   Days with no data are omitted; a row that still lacks temperature, rain probability,
   precipitation, cloud or wind is dropped and counted in ``df.attrs["rows_dropped"]``
   (with reasons in ``df.attrs["rows_dropped_by_field"]``).  ``rh_mean_pct`` may stay NaN.
@@ -230,6 +233,17 @@ def _short_daily(short: pd.DataFrame, dates: set[date], ultra: pd.DataFrame | No
     return agg.reset_index()[cols]
 
 
+def _persistence_days(persistence_df: pd.DataFrame | None, pts: pd.DataFrame) -> pd.DataFrame | None:
+    """The daily short-range values per point of the issuance the persistence fill comes from (every day
+    it covers); None without one."""
+    if persistence_df is None or persistence_df.empty:
+        return None
+    p = _or_empty(persistence_df, _SHORT_NEEDED, "persistence_df")
+    days = set(_as_kst(p["valid_time"], "persistence_df.valid_time").dt.date)
+    daily = _short_daily(p, days)
+    return pts[["point_id", "nx", "ny"]].merge(daily, on=["nx", "ny"]).drop(columns=["nx", "ny"])
+
+
 def _latest_per(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return df.sort_values("tm_fc", kind="stable").drop_duplicates(keys, keep="last")
 
@@ -305,6 +319,7 @@ def build_daily_outlook(
     today: date,
     horizon_days: int = 10,
     ultra_df: pd.DataFrame | None = None,
+    persistence_df: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (point_id, forecast_date) for ``today .. today + horizon_days − 1``.
 
@@ -318,6 +333,10 @@ def build_daily_outlook(
         horizon_days: number of dates from ``today`` (10 → today .. today + 9).
         ultra_df: rows of :func:`parsing.parse_ultra_short_forecast` (the newest issuance),
             or ``None``: its hours replace the short-range ones it is newer than.
+        persistence_df: rows of :func:`parsing.parse_short_range` of the issuance the
+            persistence fill of the medium-range days comes from (the one issued with the
+            medium-range forecast, so those days change when it does, not with every
+            short-range issuance); ``None``: the short-range days of ``short_df``.
 
     Returns:
         Columns :data:`OUTLOOK_COLUMNS`: ``point_id`` (dtype of ``points_df``),
@@ -377,8 +396,10 @@ def build_daily_outlook(
     # Persistence for what mid-range never has (wind, humidity): the point's mean over its
     # short-range days.  Only mid-range rows can lack these after the same-date fill.
     short_rows = out["source"] == "short_range"
+    anchor = _persistence_days(persistence_df, pts)
     for f in ("wind_max_ms", "rh_mean_pct"):
-        persist = out[short_rows].groupby("point_id")[f].mean()
+        persist = (anchor.groupby("point_id")[f"s_{f}"].mean() if anchor is not None
+                   else out[short_rows].groupby("point_id")[f].mean())
         need = out[f].isna() & out["point_id"].isin(persist.index)
         if need.any():
             out.loc[need, f] = out.loc[need, "point_id"].map(persist).to_numpy()
