@@ -119,9 +119,15 @@ def _note(env: dict[str, str], extra_cpu_s: float, n: int = 3) -> str:
     lazy_dagster = sum(s for name, s in beyond.items() if name.startswith(("dagster", "dagster_")))
     others = sum(beyond.values()) - sum(ours.values()) - lazy_dagster
     rest = extra_cpu_s - phases["imports_s"] - phases["validate_s"]
+    # definitions.py freezes what is loaded (gc.freeze): the collector skips Dagster's objects from then on,
+    # in the collections while the definitions are built and in the one at exit, which `import dagster`
+    # alone pays in full; so the rest can be negative.
+    exit_note = (f"exit and the rest ~{rest:.2f} s" if rest >= 0 else
+                 f"exit and the rest {-rest:.2f} s less than import dagster's own (definitions.py freezes the "
+                 "loaded objects, gc.freeze: the collection at exit skips them)")
     return (f"note: of the {extra_cpu_s:.2f} s CPU beyond import dagster: importing the definitions "
             f"{phases['imports_s']:.2f} s, validate_loadable {phases['validate_s']:.2f} s (garbage collection in "
-            f"them {phases['gc_s']:.2f} s), exit and the rest ~{rest:.2f} s. Largest own import times of ours, "
+            f"them {phases['gc_s']:.2f} s), {exit_note}. Largest own import times of ours, "
             f"with the Dagster "
             f"definitions each builds: " + ", ".join(f"{name} {s * 1000:.0f} ms" for name, s in top)
             + f"; Dagster modules imported on demand {lazy_dagster * 1000:.0f} ms, other libraries "
