@@ -230,7 +230,8 @@ def regional_recommendations(context: dg.AssetExecutionContext, warehouse: Wareh
 
     def evaluate(conn):
         # On the new lists, inside the INSERT ... SELECT transaction: no reader has seen them yet.
-        return [check_result(name, v) for name, v in audits.top_list_verdicts(conn).items()]
+        days = None if plan.full or not plan.rewritten else plan.rewritten
+        return [check_result(name, v) for name, v in audits.top_list_verdicts(conn, days).items()]
 
     audit = PublishAudit(evaluate)
     if plan.wanted and not plan.rewritten:

@@ -43,10 +43,11 @@ def score_verdicts(summary: ScoreSummary, active_ids: Iterable[str], active: int
     }
 
 
-def top_list_verdicts(conn: Any) -> Verdicts:
+def top_list_verdicts(conn: Any, days: Iterable[Any] | None = None) -> Verdicts:
     """``top_lists_not_empty`` through ``conn`` (inside the gate: the new lists, before the commit): every
     region and day with a place that may be recommended (not under a 경보 that concerns it) has a
-    province-level list."""
+    province-level list. ``days``: only these forecast dates (the ones just ranked; the others were
+    checked when they were, from the same scores); None: every day."""
     import sqlalchemy as sa
 
     from weather_flick_batch.warehouse import schema
@@ -54,6 +55,9 @@ def top_list_verdicts(conn: Any) -> Verdicts:
     scores, top = schema.destination_weather_scores, schema.regional_recommendations
     expected = sa.select(scores.c.region_code, scores.c.forecast_date).where(scores.c.warning_level < 2).distinct()
     have = sa.select(top.c.region_code, top.c.forecast_date).where(top.c.level == "province").distinct()
+    if days is not None:
+        expected = expected.where(scores.c.forecast_date.in_(sorted(days)))
+        have = have.where(top.c.forecast_date.in_(sorted(days)))
     region_days = conn.execute(sa.select(sa.func.count()).select_from(expected.subquery())).scalar_one()
     missing = conn.execute(sa.select(sa.func.count()).select_from(expected.except_(have).subquery())).scalar_one()
     return {"top_lists_not_empty": Verdict(

@@ -164,17 +164,23 @@ class Warehouse(SchemaVersioning, Writes, Publication, BulkLoad):
 
     def read_select(self, stmt: sa.Select) -> pd.DataFrame:
         """The rows of a SELECT as a frame; columns of type AwareDateTime come back tz-aware (Asia/Seoul)."""
+        aware = [c.name for c in stmt.selected_columns if isinstance(c.type, AwareDateTime)]
+        if aware:
+            # The frame converts these columns as a whole below: skip the per-value conversion of the type
+            # (a Python call per value: 0.24 s for the two newest short-range issuances).
+            stmt = stmt.with_only_columns(*(
+                sa.type_coerce(c, sa.DateTime(timezone=True)).label(c.name) if c.name in aware else c
+                for c in stmt.selected_columns), maintain_column_froms=True)
         with self.engine.connect() as conn:
             result = conn.execute(stmt)
             names, rows = list(result.keys()), result.fetchall()
         # Column by column: a frame built from 500,000 row objects took four times as long as the fetch.
         columns = list(zip(*rows)) if rows else [()] * len(names)
         frame = pd.DataFrame(dict(zip(names, columns)), columns=names)
-        for column in stmt.selected_columns:
-            if isinstance(column.type, AwareDateTime) and column.name in frame:
-                # utc=True copes with empty and all-NULL columns too (they come back untyped).
-                frame[column.name] = (pd.to_datetime(frame[column.name], utc=True).dt.tz_convert("Asia/Seoul")
-                                      .dt.as_unit("us"))
+        for name in aware:
+            if name in frame:
+                # utc=True: SQLite's naive values are UTC at rest; it copes with empty and all-NULL columns too.
+                frame[name] = pd.to_datetime(frame[name], utc=True).dt.tz_convert("Asia/Seoul").dt.as_unit("us")
         return frame
 
     def row_count(self, table: sa.Table | str, where: Mapping[str, Any] | None = None) -> int:

@@ -559,7 +559,8 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     elif anchor in short_keys:
         persistence = short[_same_instant(short["partition_issuance"], anchor)]
     else:
-        persistence = wh.read_table(schema.weather_short_range, {"partition_issuance": anchor})
+        persistence = wh.read_table(schema.weather_short_range, {"partition_issuance": anchor},
+                                    columns=["nx", "ny", "base_time", "valid_time", "reh_pct", "wsd_ms"])
     outlook = build_daily_outlook(short, land, ta, points, today, horizon_days=OUTLOOK_HORIZON_DAYS,
                                   ultra_df=ultra if len(ultra) else None, persistence_df=persistence)
     outlook["as_of"] = now

@@ -100,6 +100,7 @@ REQUIRED_FIELDS = ("tmax_c", "tmin_c", "pop_max_pct", "precip_mm", "cloud_pct", 
 
 _SHORT_NEEDED = ("nx", "ny", "base_time", "valid_time", "tmp_c", "tmn_c", "tmx_c", "reh_pct",
                  "sky_code", "pop_pct", "pcp_mm", "wsd_ms")
+_PERSISTENCE_NEEDED = ("nx", "ny", "base_time", "valid_time", "reh_pct", "wsd_ms")
 _ULTRA_NEEDED = ("nx", "ny", "base_time", "valid_time", "t1h_c", "reh_pct", "sky_code", "pty_code", "rn1_mm",
                  "wsd_ms")
 _LAND_NEEDED = ("reg_id", "tm_fc", "forecast_date", "rain_prob_am", "rain_prob_pm",
@@ -234,13 +235,21 @@ def _short_daily(short: pd.DataFrame, dates: set[date], ultra: pd.DataFrame | No
 
 
 def _persistence_days(persistence_df: pd.DataFrame | None, pts: pd.DataFrame) -> pd.DataFrame | None:
-    """The daily short-range values per point of the issuance the persistence fill comes from (every day
-    it covers); None without one."""
+    """The daily short-range wind maximum and humidity mean per point of the issuance the persistence fill
+    comes from (every day it covers; the newest issuance wins per hour, as in :func:`_short_daily`); None
+    without one. Needs only ``nx, ny, base_time, valid_time, reh_pct, wsd_ms``."""
     if persistence_df is None or persistence_df.empty:
         return None
-    p = _or_empty(persistence_df, _SHORT_NEEDED, "persistence_df")
-    days = set(_as_kst(p["valid_time"], "persistence_df.valid_time").dt.date)
-    daily = _short_daily(p, days)
+    p = _or_empty(persistence_df, _PERSISTENCE_NEEDED, "persistence_df")
+    p = p.sort_values("base_time", kind="stable").drop_duplicates(["nx", "ny", "valid_time"], keep="last")
+    valid = _as_kst(p["valid_time"], "persistence_df.valid_time")
+    frame = pd.DataFrame({
+        "nx": p["nx"].to_numpy(), "ny": p["ny"].to_numpy(), "forecast_date": valid.dt.date.to_numpy(),
+        "reh": pd.to_numeric(p["reh_pct"], errors="coerce").astype("float64").to_numpy(),
+        "wsd": pd.to_numeric(p["wsd_ms"], errors="coerce").astype("float64").to_numpy(),
+    })
+    daily = frame.groupby(["nx", "ny", "forecast_date"], sort=False).agg(
+        s_rh_mean_pct=("reh", "mean"), s_wind_max_ms=("wsd", "max")).reset_index()
     return pts[["point_id", "nx", "ny"]].merge(daily, on=["nx", "ny"]).drop(columns=["nx", "ny"])
 
 
