@@ -52,6 +52,15 @@ def hazards_in_force(wh, today):
     return warnings, dust, version
 
 
+def from_nearest_point(destinations, cells, outlook, points) -> int:
+    """Active destinations scored from the nearest forecast point (their own cell has no outlook)."""
+    from weather_flick_batch.recommendations.transform import resolve_forecast_points
+
+    active = cells[cells["content_id"].isin(set(destinations["content_id"]))]
+    resolved = resolve_forecast_points(active, outlook, points)
+    return int((resolved["point_id"].to_numpy() != active["point_id"].to_numpy()).sum())
+
+
 def coastal_places(destinations):
     """Which places are on the coast (sea warnings concern them): the scoring's own rule."""
     from weather_flick_batch.recommendations.transform import coastal_flags
@@ -106,10 +115,10 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     warnings, dust, read_hazards = hazards_in_force(wh, now.date())
     coastal = dict(zip(destinations["content_id"], coastal_places(destinations)))
     # Only the days whose inputs changed since their publication are scored and written (a short-range
-    # issuance changes today to day 3); the others are what scoring them again would give.
+    # issuance changes today to day 2 or 3); the others are what scoring them again would give.
     with wh.engine.connect() as conn:
-        published = incremental.published_versions(
-            conn, incremental.SCORES_TABLE, incremental.day_counts(conn, schema.destination_weather_scores))
+        counts = incremental.day_counts(conn, schema.destination_weather_scores)
+        published = incremental.published_versions(conn, incremental.SCORES_TABLE, counts)
     plan = incremental.DayPlan(
         wanted=incremental.score_day_versions(today=now.date(), simulated=simulated, hazards=read_hazards,
                                               destinations=destinations, cells=cells, points=points,
@@ -140,7 +149,8 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     if plan.rewritten:
         with publishing(context, audit):
             write = wh.replace_stream(
-                schema.destination_weather_scores, batches(), where=None if plan.full else {"forecast_date": Excluding(tuple(plan.kept))},
+                schema.destination_weather_scores, batches(),
+                where=None if plan.full else {"forecast_date": Excluding(tuple(plan.kept))},
                 run_id=context.run.run_id, audit=audit,
                 then=lambda conn: incremental.record_versions(conn, incremental.SCORES_TABLE, plan,
                                                               summary.rows_per_day, context.run.run_id, now))
@@ -167,8 +177,9 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
             **write_metadata,
             "days_rescored": len(plan.rewritten),
             "days_unchanged": len(plan.kept),
-            "destinations_scored": len(destinations),
-            "scored_from_nearest_point": summary.from_nearest,
+            # one row per scored destination and day: the rewritten days counted them, a kept day holds them
+            "destinations_scored": summary.destinations if plan.rewritten else max(counts.values(), default=0),
+            "scored_from_nearest_point": from_nearest_point(destinations, cells, outlook, points),
             "mean_score": round(stats["mean_score"], 2),
             "share_good_or_better": round(stats["share_good_or_better"], 4),
             "mean_confidence": round(stats["mean_confidence"], 3),
