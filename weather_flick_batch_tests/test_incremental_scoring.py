@@ -100,12 +100,17 @@ def _table(wh: Warehouse, table: sa.Table, key: list[str]) -> pd.DataFrame:
     return frame.sort_values(key).reset_index(drop=True)
 
 
+def _days(wh: Warehouse, table: sa.Table) -> list[date]:
+    with wh.engine.connect() as conn:
+        return sorted(incremental.day_counts(conn, table))
+
+
 SCORE_KEY = ["content_id", "forecast_date"]
 TOP_KEY = ["region_code", "sigungu_code", "forecast_date", "content_type_id", "rank"]
 
 
 def test_refreshes_rewrite_only_changed_days_and_publish_what_a_full_rescoring_would(wh):
-    days = sorted(incremental.day_counts(wh.engine.connect(), schema.destination_weather_scores))
+    days = _days(wh, schema.destination_weather_scores)
     assert len(days) == 10
 
     result, meta = _refresh()  # nothing changed since the pipeline published them
@@ -142,7 +147,7 @@ def test_refreshes_rewrite_only_changed_days_and_publish_what_a_full_rescoring_w
 
 
 def test_a_day_changed_behind_the_ledgers_back_is_rewritten(wh):
-    days = sorted(incremental.day_counts(wh.engine.connect(), schema.destination_weather_scores))
+    days = _days(wh, schema.destination_weather_scores)
     published = _table(wh, schema.destination_weather_scores, SCORE_KEY)
     with wh.engine.begin() as conn:
         conn.exec_driver_sql(f"DELETE FROM destination_weather_scores WHERE forecast_date = '{days[2]}' "
@@ -162,7 +167,7 @@ def test_a_partial_rewrite_is_gated_on_the_whole_table(wh):
     """Rewriting one day with far fewer rows shrinks the table by less than the gate's share: published;
     rewriting most days with none is refused, with the whole table's numbers in the message."""
     table = schema.destination_weather_scores
-    days = sorted(incremental.day_counts(wh.engine.connect(), table))
+    days = _days(wh, table)
     total = wh.row_count(table)
     one_day = wh.read_table(table, {"forecast_date": days[0]}).head(10)
     write = wh.replace_stream(table, [one_day], where={"forecast_date": Excluding(tuple(days[1:]))})
@@ -202,3 +207,7 @@ def test_medium_range_days_do_not_change_with_each_short_range_issuance(wh):
     held = sorted(short["partition_issuance"].unique())
     expected = max([k for k in held if k <= mid], default=None) or min(k for k in held if k > mid)
     assert meta["persistence_from_issuance"].value == pd.Timestamp(expected).isoformat()
+    published = wh.read_table(schema.weather_daily_outlook)
+    published = published[published["source"] == "mid_range"].set_index(["point_id", "forecast_date"]).sort_index()
+    from_expected = mid_days(short, short[short["partition_issuance"] == expected])
+    pd.testing.assert_frame_equal(published[["wind_max_ms", "rh_mean_pct"]], from_expected[["wind_max_ms", "rh_mean_pct"]])

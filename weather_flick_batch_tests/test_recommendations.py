@@ -223,21 +223,37 @@ def test_batched_scoring_equals_scoring_everything_at_once(pipeline_warehouse):
     points = wh.read_table(schema.forecast_points)
     key = ["content_id", "forecast_date"]
     whole = score_destinations(destinations, cells, outlook, points).sort_values(key).reset_index(drop=True)
-    summary = ScoreSummary(own_point=dict(zip(cells["content_id"], cells["point_id"])))
-    titles = destinations.set_index("content_id")["title"]
+    summary = ScoreSummary()
     batches = list(score_batches(destinations, cells, outlook, points, batch_rows=370))
     for batch in batches:
-        summary.add(batch, titles)
+        summary.add(batch)
     assert len(batches) > 5
     batched = pd.concat(batches).sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(whole, batched)
     assert summary.rows == len(whole) and summary.destinations == whole["content_id"].nunique()
-    assert summary.mean(summary.score_sum) == pytest.approx(whole["score"].mean())
-    assert summary.grades == whole["grade"].value_counts().to_dict()
+    assert summary.rows_per_day == whole["forecast_date"].value_counts().to_dict()
     assert summary.unscored(destinations["content_id"]) == 0 and summary.short_of(10) == 0
-    today = whole[whole["lead_days"] == 0]
-    best = today.loc[today.groupby("region_code")["score"].idxmax()]
-    top = summary.top_today_frame()
+
+
+def test_the_published_score_statistics_are_the_tables(pipeline_warehouse):
+    """What the scores asset reports is counted over the whole published table (kept days included)."""
+    from weather_flick_batch.recommendations.transform import published_score_stats
+
+    wh, _ = pipeline_warehouse
+    scores = wh.read_table(schema.destination_weather_scores)
+    today = scores.loc[scores["lead_days"] == 0, "forecast_date"].iloc[0]
+    with wh.engine.connect() as conn:
+        stats = published_score_stats(conn, today)
+    assert stats["rows"] == len(scores)
+    assert stats["mean_score"] == pytest.approx(scores["score"].mean())
+    assert stats["mean_confidence"] == pytest.approx(scores["confidence"].mean())
+    assert stats["grades"] == scores["grade"].value_counts().to_dict()
+    assert stats["lowered_by_fine_dust"] == scores["dust_grade"].isin(["나쁨", "매우나쁨"]).sum()
+    on_day = scores[scores["forecast_date"] == today]
+    assert stats["under_warning_today"] == on_day["warning"].notna().sum()
+    assert stats["capped_by_warning_today"] == (on_day["warning_level"] == 2).sum()
+    best = on_day.loc[on_day.groupby("region_code")["score"].idxmax()]
+    top = stats["top_today"]
     assert list(top["region_code"]) == sorted(best["region_code"])
     assert list(top["score"]) == list(best.sort_values("region_code")["score"])
 

@@ -124,7 +124,7 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
                                               destinations=destinations, cells=cells, points=points,
                                               outlook=outlook),
         published=published)
-    summary = ScoreSummary(own_point=dict(zip(cells["content_id"], cells["point_id"])), kept_days=len(plan.kept))
+    summary = ScoreSummary(kept_days=len(plan.kept))
     context.log.info(f"scores: {plan.describe()}")
 
     def batches():

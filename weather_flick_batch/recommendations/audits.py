@@ -18,8 +18,7 @@ if TYPE_CHECKING:
 
 HORIZON_DAYS = 10
 # What ScoreSummary.add reads of a score row.
-_SUMMARY_COLUMNS = ["content_id", "forecast_date", "lead_days", "region_code", "point_id", "score", "grade",
-                    "grade_rank", "confidence", "reasons", "warning", "warning_level", "dust_grade"]
+_SUMMARY_COLUMNS = ["content_id", "forecast_date", "score", "grade"]
 
 
 # -- the checks ----------------------------------------------------------------------------------
@@ -79,7 +78,7 @@ def audit_scores(wh: Warehouse) -> PublishedCheck | None:
     regions = wh.read_select(sa.select(table.c.region_code).distinct())["region_code"]
     if regions.empty and not written(wh, table.name):
         return None
-    summary = ScoreSummary(own_point={})
+    summary = ScoreSummary()
     for region in sorted(regions):
         summary.add(wh.read_table(table, {"region_code": int(region)}, columns=_SUMMARY_COLUMNS))
     active = wh.read_table(schema.destinations, {"is_active": True}, columns=["content_id"])["content_id"]

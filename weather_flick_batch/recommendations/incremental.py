@@ -90,7 +90,7 @@ def score_day_versions(*, today: date, simulated: bool, hazards: Any, destinatio
         frame_digest(points, ["point_id"]), sorted(set(outlook["point_id"])) if len(outlook) else [],
     )
     days = outlook.drop(columns=[c for c in _VOLATILE if c in outlook.columns])
-    return {_as_date(day): _combine(every_day, frame_digest(rows, ["point_id"]))
+    return {as_date(day): _combine(every_day, frame_digest(rows, ["point_id"]))
             for day, rows in days.groupby("forecast_date", sort=True)}
 
 
@@ -102,8 +102,8 @@ def top_list_day_versions(score_versions: Mapping[date, str | None], top_n: int)
     """
     import uuid
 
-    return {day: _combine("top lists", code_fingerprint(), version if version is not None else uuid.uuid4().hex,
-                          int(top_n))
+    # The score version already holds the code's fingerprint (the ranking query is in transform.py).
+    return {day: _combine("top lists", version if version is not None else uuid.uuid4().hex, int(top_n))
             for day, version in score_versions.items()}
 
 
@@ -140,7 +140,7 @@ class DayPlan:
 def day_counts(conn: sa.Connection, table: sa.Table) -> dict[date, int]:
     """Rows per forecast_date of a derived table as it is now."""
     rows = conn.execute(sa.select(table.c.forecast_date, sa.func.count()).group_by(table.c.forecast_date)).all()
-    return {_as_date(day): int(n) for day, n in rows}
+    return {as_date(day): int(n) for day, n in rows}
 
 
 def published_versions(conn: sa.Connection, table_name: str, counts: Mapping[date, int]) -> dict[date, str]:
@@ -152,7 +152,7 @@ def published_versions(conn: sa.Connection, table_name: str, counts: Mapping[dat
     ledger = schema.derived_day_versions
     rows = conn.execute(sa.select(ledger.c.forecast_date, ledger.c.version, ledger.c.rows)
                         .where(ledger.c.table_name == table_name)).all()
-    return {_as_date(day): version for day, version, n in rows if counts.get(_as_date(day), 0) == n}
+    return {as_date(day): version for day, version, n in rows if counts.get(as_date(day), 0) == n}
 
 
 def record_versions(conn: sa.Connection, table_name: str, plan: DayPlan, rows: Mapping[date, int],
@@ -171,7 +171,8 @@ def record_versions(conn: sa.Connection, table_name: str, plan: DayPlan, rows: M
             for day in plan.rewritten])
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    """A forecast_date as read (a date; a datetime or timestamp in frames built otherwise) as a date."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

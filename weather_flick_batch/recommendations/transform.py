@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from weather_flick_batch.recommendations.incremental import as_date
 from weather_flick_batch.recommendations.scoring import GOOD_OR_BETTER_RANK, GRADE_BANDS, score_frame
 from weather_flick_batch.warehouse import schema
 from weather_flick_batch.weather.outlook import MID_RANGE_WET_DAY_MM
@@ -165,9 +166,7 @@ def score_batches(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.D
     """
     resolved = resolve_forecast_points(cells, outlook, points)
     if days is not None:
-        wanted = set(days)
-        outlook = outlook[pd.Series([_day(v) in wanted for v in outlook["forecast_date"]], index=outlook.index,
-                                    dtype=bool)]
+        outlook = outlook[outlook["forecast_date"].map(as_date).isin(set(days))]
         if outlook.empty:
             return
     day_count = max(1, outlook["forecast_date"].nunique()) if len(outlook) else 1
@@ -179,57 +178,28 @@ def score_batches(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.D
             yield scores
 
 
-def _day(value) -> date:
-    return value.date() if isinstance(value, datetime) else value if isinstance(value, date) else pd.Timestamp(value).date()
-
-
 @dataclass
 class ScoreSummary:
-    """Metadata and check inputs accumulated over the score batches, so no batch is kept."""
+    """What the score checks and the day ledger need, accumulated over the score batches, so no batch is
+    kept. (What the asset reports about the published table is counted in the database:
+    :func:`published_score_stats`.)"""
 
-    own_point: Mapping[str, str]
     rows: int = 0
     out_of_range: int = 0
     grade_mismatches: int = 0
-    good_or_better: int = 0
-    from_nearest: int = 0
-    score_sum: float = 0.0
-    confidence_sum: float = 0.0
-    under_warning: int = 0  # today's rows with a warning in force at the place
-    capped_by_warning: int = 0  # ... of which capped (a 경보 that concerns the visit)
-    dust_lowered: int = 0  # outdoor rows on a 나쁨 or 매우나쁨 day
-    grades: Counter = field(default_factory=Counter)
     days_per_destination: Counter = field(default_factory=Counter)
-    top_today: list[pd.DataFrame] = field(default_factory=list)
+    rows_per_day: Counter = field(default_factory=Counter)
     # Days of the table not rescored (their inputs unchanged since their publication, which covered every
     # destination of the same catalogue): they count toward every destination's horizon.
     kept_days: int = 0
-    rows_per_day: Counter = field(default_factory=Counter)
 
-    def add(self, scores: pd.DataFrame, titles: pd.Series | None = None) -> None:
-        """Count one batch in; ``titles`` maps content_id to title, for the best place of each region today
-        (:meth:`top_today_frame`; None: not kept, e.g. when the table's own statistics give it)."""
+    def add(self, scores: pd.DataFrame) -> None:
+        """Count one batch in."""
         self.rows += len(scores)
-        if "warning_level" in scores:
-            self.under_warning += int(scores["warning"].notna().sum())
-            self.capped_by_warning += int((scores["warning_level"] == 2).sum())
-            self.dust_lowered += int(scores["dust_grade"].isin(["나쁨", "매우나쁨"]).sum())
         self.out_of_range += int((~scores["score"].between(0, 100) | scores["score"].isna()).sum())
         self.grade_mismatches += int((scores["grade"].to_numpy() != band_names(scores["score"].to_numpy())).sum())
-        self.good_or_better += int((scores["grade_rank"] >= GOOD_OR_BETTER_RANK).sum())
-        self.score_sum += float(scores["score"].sum())
-        self.confidence_sum += float(scores["confidence"].sum())
-        self.grades.update(scores["grade"].value_counts().to_dict())
-        firsts = scores.drop_duplicates("content_id")
-        self.from_nearest += int((firsts["point_id"].to_numpy()
-                                  != firsts["content_id"].map(self.own_point).to_numpy()).sum())
         self.days_per_destination.update(scores.groupby("content_id")["forecast_date"].nunique().to_dict())
-        self.rows_per_day.update({_day(d): int(n) for d, n in scores["forecast_date"].value_counts().items()})
-        if titles is None:
-            return
-        today = scores[scores["lead_days"] == 0].sort_values("score", ascending=False).groupby("region_code").head(1)
-        self.top_today.append(today.assign(title=today["content_id"].map(titles))[
-            ["region_code", "title", "score", "grade", "reasons"]])
+        self.rows_per_day.update({as_date(d): int(n) for d, n in scores["forecast_date"].value_counts().items()})
 
     @property
     def destinations(self) -> int:
@@ -240,16 +210,6 @@ class ScoreSummary:
 
     def unscored(self, active_ids: Iterable[str]) -> int:
         return sum(1 for content_id in active_ids if content_id not in self.days_per_destination)
-
-    def mean(self, total: float) -> float:
-        return total / self.rows if self.rows else 0.0
-
-    def top_today_frame(self) -> pd.DataFrame:
-        """Today's best destination of each province (a province can span several batches)."""
-        if not self.top_today:
-            return pd.DataFrame(columns=["region_code", "title", "score", "grade", "reasons"])
-        best = pd.concat(self.top_today, ignore_index=True).sort_values("score", ascending=False, kind="stable")
-        return best.groupby("region_code").head(1).sort_values("region_code").reset_index(drop=True)
 
 
 # The HCI bands from their table, lowest first: the check's own reading of GRADE_BANDS (not the scorer's).

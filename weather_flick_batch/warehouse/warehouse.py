@@ -44,7 +44,7 @@ from weather_flick_batch.warehouse.schema import SERVICE_TABLES, metadata
 from weather_flick_batch.warehouse.service_tables import SERVICE_SCHEMA
 from weather_flick_batch.warehouse.types import AwareDateTime
 from weather_flick_batch.warehouse.versioning import MIGRATIONS_DIR, UPGRADE_COMMAND, SchemaVersioning, head_revision
-from weather_flick_batch.warehouse.writes import Writes, WriteResult
+from weather_flick_batch.warehouse.writes import Writes, WriteResult, where_condition
 
 __all__ = [
     "Warehouse",
@@ -153,13 +153,13 @@ class Warehouse(SchemaVersioning, Writes, Publication, BulkLoad):
                    columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Rows of a table, optionally filtered and narrowed to ``columns``, with typed, tz-aware columns.
 
-        A ``where`` value that is a list, tuple or set matches any of its items (SQL ``IN``).
+        A ``where`` value that is a list, tuple or set matches any of its items (SQL ``IN``); see
+        :func:`~weather_flick_batch.warehouse.writes.where_condition`.
         """
         tbl = self._table(table)
         stmt = sa.select(*(tbl.c[c] for c in columns)) if columns else sa.select(tbl)
         for column, value in (where or {}).items():
-            stmt = stmt.where(tbl.c[column].in_(list(value)) if isinstance(value, (list, tuple, set, frozenset))
-                              else tbl.c[column] == value)
+            stmt = stmt.where(where_condition(tbl.c[column], value))
         return self.read_select(stmt)
 
     def read_select(self, stmt: sa.Select) -> pd.DataFrame:
@@ -187,7 +187,7 @@ class Warehouse(SchemaVersioning, Writes, Publication, BulkLoad):
         tbl = self._table(table)
         stmt = sa.select(sa.func.count()).select_from(tbl)
         for column, value in (where or {}).items():
-            stmt = stmt.where(tbl.c[column] == value)
+            stmt = stmt.where(where_condition(tbl.c[column], value))
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 

@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from weather_flick_batch.warehouse.errors import WarehouseError, _write_errors
-from weather_flick_batch.warehouse.publication import Audit
+from weather_flick_batch.warehouse.publication import GATED_TABLES, Audit
 
 _DELETE_KEYS_PER_STATEMENT = 10_000  # bound parameters per DELETE ... IN statement
 _SELECT_WORK_MEM = "64MB"  # PostgreSQL's sort memory for an INSERT ... SELECT (this transaction only)
@@ -41,8 +41,9 @@ class Excluding:
         return "not in (" + ", ".join(str(v) for v in self.values) + ")"
 
 
-def _condition(column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
-    """``where``'s value for one column: equal to a value, one of a list/tuple/set, or :class:`Excluding`."""
+def where_condition(column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
+    """A ``where`` mapping's value for one column (reads and writes alike): equal to a value, one of a
+    list/tuple/set (SQL ``IN``), or :class:`Excluding` (``NOT IN``)."""
     if isinstance(value, Excluding):
         return ~column.in_(list(value.values)) if value.values else sa.true()
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -260,18 +261,16 @@ class Writes:
         list/tuple/set (IN) or :class:`Excluding` (NOT IN)."""
         stmt = tbl.delete()
         for column, value in (where or {}).items():
-            stmt = stmt.where(_condition(tbl.c[column], value))
+            stmt = stmt.where(where_condition(tbl.c[column], value))
         return conn.execute(stmt).rowcount or 0
 
     def _kept_rows(self, conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
         """The rows a replace of the rows matching ``where`` keeps, for the gate of a gated table replaced in
         part (e.g. the days of the scores whose inputs changed): it compares the whole table before and
         after. Not counted otherwise (0): a partitioned raw table is not gated."""
-        from weather_flick_batch.warehouse.publication import GATED_TABLES
-
         if not where or tbl.name not in GATED_TABLES:
             return 0
-        kept = sa.and_(*(~_condition(tbl.c[column], value) for column, value in where.items()))
+        kept = sa.and_(*(~where_condition(tbl.c[column], value) for column, value in where.items()))
         return int(conn.execute(sa.select(sa.func.count()).select_from(tbl).where(kept)).scalar_one())
 
     @staticmethod

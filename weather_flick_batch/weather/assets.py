@@ -494,12 +494,6 @@ def _persistence_issuance(wh, mid_tm_fc):
         return conn.execute(sa.select(sa.func.min(column)).where(column > mid_tm_fc)).scalar()
 
 
-def _same_instant(values, instant):
-    import pandas as pd
-
-    return pd.to_datetime(values, utc=True) == pd.Timestamp(instant).tz_convert("UTC")
-
-
 @audited_asset(
     key=OUTLOOK_KEY,
     group_name=GROUP,
@@ -557,7 +551,7 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     if anchor is None:
         persistence = None
     elif anchor in short_keys:
-        persistence = short[_same_instant(short["partition_issuance"], anchor)]
+        persistence = short[short["partition_issuance"] == anchor]
     else:
         persistence = wh.read_table(schema.weather_short_range, {"partition_issuance": anchor},
                                     columns=["nx", "ny", "base_time", "valid_time", "reh_pct", "wsd_ms"])

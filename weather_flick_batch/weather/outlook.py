@@ -165,6 +165,11 @@ def _as_dates(values: pd.Series, name: str) -> pd.Series:
         raise ValueError(f"{name} must hold dates: {exc}") from None
 
 
+def _newest_per_hour(hourly: pd.DataFrame) -> pd.DataFrame:
+    """One row per cell and valid hour: the newest issuance's (older ones only fill hours it lacks)."""
+    return hourly.sort_values("base_time", kind="stable").drop_duplicates(["nx", "ny", "valid_time"], keep="last")
+
+
 def _with_ultra_short(short: pd.DataFrame, ultra: pd.DataFrame) -> pd.DataFrame:
     """Short-range hourly rows plus the ultra-short hours as a newer issuance (see the module rules)."""
     s = short.loc[:, list(_SHORT_NEEDED)].assign(from_ultra=0)
@@ -172,8 +177,7 @@ def _with_ultra_short(short: pd.DataFrame, ultra: pd.DataFrame) -> pd.DataFrame:
         return s
     u = ultra.loc[:, list(_ULTRA_NEEDED)]
     keys = ["nx", "ny", "valid_time"]
-    newest = (s.sort_values("base_time", kind="stable").drop_duplicates(keys, keep="last")
-              [[*keys, "pop_pct", "tmn_c", "tmx_c"]])
+    newest = _newest_per_hour(s)[[*keys, "pop_pct", "tmn_c", "tmx_c"]]
     u = u.merge(newest, on=keys, how="left")
     # 비, 비/눈, 눈 (1-3) state precipitation; the trace forms 빗방울, 눈날림 (5-7) do not make a wet day.
     wet = np.isin(pd.to_numeric(u["pty_code"], errors="coerce").fillna(0).to_numpy(), (1, 2, 3))
@@ -190,10 +194,7 @@ def _short_daily(short: pd.DataFrame, dates: set[date], ultra: pd.DataFrame | No
     if short.empty:
         return pd.DataFrame(columns=cols)
     s = _with_ultra_short(short, ultra if ultra is not None else pd.DataFrame())
-    # Newest issuance wins for each valid hour (older ones only fill hours it lacks).
-    s = s.sort_values("base_time", kind="stable").drop_duplicates(
-        ["nx", "ny", "valid_time"], keep="last"
-    )
+    s = _newest_per_hour(s)
     valid = _as_kst(s["valid_time"], "short_df.valid_time")
     s = s.assign(forecast_date=valid.dt.date.to_numpy(), hour=valid.dt.hour.to_numpy())
     s = s[s["forecast_date"].isin(dates)]
@@ -241,7 +242,7 @@ def _persistence_days(persistence_df: pd.DataFrame | None, pts: pd.DataFrame) ->
     if persistence_df is None or persistence_df.empty:
         return None
     p = _or_empty(persistence_df, _PERSISTENCE_NEEDED, "persistence_df")
-    p = p.sort_values("base_time", kind="stable").drop_duplicates(["nx", "ny", "valid_time"], keep="last")
+    p = _newest_per_hour(p)
     valid = _as_kst(p["valid_time"], "persistence_df.valid_time")
     frame = pd.DataFrame({
         "nx": p["nx"].to_numpy(), "ny": p["ny"].to_numpy(), "forecast_date": valid.dt.date.to_numpy(),
