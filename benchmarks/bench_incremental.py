@@ -676,9 +676,7 @@ def smoke(destinations: int = 500, points: int = 20, stages: tuple[str, ...] = (
         with tempfile.TemporaryDirectory(prefix="wfb_bench_incremental_") as tmp:
             home = Path(tmp) / "in_process"
             home.mkdir()
-            config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-            config.pop("compute_logs")
-            (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+            (home / "dagster.yaml").write_text(yaml.safe_dump(bn.bench_instance_yaml(home)))
             cache.flushdb()
             sources, urls = bn._start_sources(home)
             env = {**bn._leg_env("in_process", home, instance_db, warehouse_db, urls), **follow_up.env()}

@@ -312,6 +312,19 @@ def _union_s(intervals: list[tuple[float, float, str]]) -> float:
     return total
 
 
+def bench_instance_yaml(home: Path) -> dict[str, Any]:
+    """The production instance, with step logs kept locally: the benchmark measures the pipeline, and an S3
+    server on this host would only add noise (step logs on S3 are tested in test_scale_out). Captured as
+    production captures them before the upload (weather_flick_batch/compute_logs.py)."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    config["compute_logs"] = {"module": "weather_flick_batch.compute_logs",
+                              "class": "ThreadMirroredLocalComputeLogManager",
+                              "config": {"base_dir": str(home / "storage")}}
+    return config
+
+
 def _leg_env(leg: str, home: Path, instance_db: str, warehouse_db: str,
              sources: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEATHER_FLICK_", "DAGSTER_"))}
@@ -412,11 +425,7 @@ def _run_leg(leg: str, scratch: Path, follow_up=None) -> tuple[dict[str, Any], M
     home.mkdir()
     import yaml
 
-    # The production instance, with step logs kept locally: the benchmark measures the pipeline, and an
-    # S3 server on this host would only add noise (step logs on S3 are tested in test_scale_out).
-    instance_yaml = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-    instance_yaml.pop("compute_logs")
-    (home / "dagster.yaml").write_text(yaml.safe_dump(instance_yaml))
+    (home / "dagster.yaml").write_text(yaml.safe_dump(bench_instance_yaml(home)))
     import redis
 
     workers: list[subprocess.Popen] = []

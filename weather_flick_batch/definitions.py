@@ -39,6 +39,7 @@ from weather_flick_batch.destinations import assets as destination_assets  # noq
 from weather_flick_batch.destinations.definitions import defs as destination_defs  # noqa: E402
 from weather_flick_batch.execution import build_executor  # noqa: E402
 from weather_flick_batch.health.definitions import defs as health_defs  # noqa: E402
+from weather_flick_batch.health.checks import without_freshness  # noqa: E402
 from weather_flick_batch.maintenance.definitions import defs as maintenance_defs  # noqa: E402
 from weather_flick_batch.policies import LANE_TAGS, apply_global_policies  # noqa: E402
 from weather_flick_batch.published_checks import (  # noqa: E402
@@ -83,8 +84,9 @@ refresh_catalogue_derived_job = dg.define_asset_job(
 # Everything derived from the newest forecasts: the daily outlook, scores and top lists.
 refresh_derived_job = dg.define_asset_job(
     name="refresh_derived",
-    selection=dg.AssetSelection.assets(weather_assets.OUTLOOK_KEY, recommendation_assets.SCORES_KEY,
-                                       recommendation_assets.TOP_KEY),
+    # their freshness is judged between runs (health/checks.py)
+    selection=without_freshness(dg.AssetSelection.assets(weather_assets.OUTLOOK_KEY, recommendation_assets.SCORES_KEY,
+                                                         recommendation_assets.TOP_KEY)),
     tags=LANE_TAGS["analytics"],
     description="Assets derived from the newest forecasts, with their checks.",
 )

@@ -240,7 +240,7 @@ def test_health_definitions_merge_into_the_code_location() -> None:
     node = repo.asset_graph.get(health_assets.HEALTH_KEY)
     assert node.group_name == "platform" and node.kinds == {"python", "psutil"}
     assert "dagster/column_schema" in node.metadata and len(node.description) > 40
-    # Guard and freshness checks sit on the assets they guard, and run in those assets' jobs.
+    # Guard and freshness checks sit on the assets they guard; guards run in those assets' jobs.
     check_keys = {k.to_user_string() for k in repo.asset_graph.asset_check_keys}
     assert {"regions:warehouse_reachable", "weather/short_range_forecast:kma_api_reachable",
             "destinations/catalogue:kto_api_reachable", "weather/short_range_forecast:freshness_check",
@@ -248,6 +248,15 @@ def test_health_definitions_merge_into_the_code_location() -> None:
     assert not any(repo.asset_graph.get_check_spec(k).blocking for k in repo.asset_graph.asset_check_keys
                    if k.name in ("kma_api_reachable", "kto_api_reachable", "freshness_check")
                    or k.asset_key == health_assets.HEALTH_KEY)
+    # Freshness is judged between runs (the sensor, the standalone checks job), never by a step of the run
+    # that has just written the asset (where it passes by construction, one more step in every run).
+    freshness = {k for d in health_assets.FRESHNESS_CHECKS for k in d.check_keys}
+    carried = {job.name: freshness & job.asset_layer.asset_graph.asset_check_keys
+               for job in repo.get_all_jobs() if not job.name.startswith("__")}
+    assert carried.pop("standalone_asset_checks") == freshness
+    assert {name: keys for name, keys in carried.items() if keys} == {}
+    assert "weather/short_range_forecast:kma_api_reachable" in {
+        k.to_user_string() for k in repo.get_job("weather_short_range_job").asset_layer.asset_graph.asset_check_keys}
 
 
 # ==================================================================================================

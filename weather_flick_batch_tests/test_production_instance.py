@@ -122,3 +122,36 @@ def test_step_logs_on_s3_read_the_env_file_like_every_other_process(tmp_path, mo
             os.environ.pop(name, None)
     assert manager._s3_bucket == "from-env-file"
 
+
+
+def test_step_log_capture_mirrors_through_a_thread_not_helper_processes(tmp_path):
+    """What a step writes (Python, logging and its child processes alike) lands in the step's log files and
+    still reaches the process's own stdout/stderr; the capture starts no helper process (Dagster's starts a
+    `tail` and a Python watcher per stream) and leaves no thread behind."""
+    import subprocess
+    import sys
+
+    code = f"""
+import os, sys, threading, psutil
+from weather_flick_batch.compute_logs import ThreadMirroredLocalComputeLogManager
+manager = ThreadMirroredLocalComputeLogManager({str(tmp_path)!r})
+threads = threading.active_count()
+with manager.capture_logs(["run", "step"]):
+    print("from python", flush=True)
+    print("to stderr", file=sys.stderr, flush=True)
+    os.system("echo from a child process")
+    helpers = psutil.Process().children()
+assert helpers == [], helpers
+assert threading.active_count() == threads, threading.enumerate()
+assert manager.is_capture_complete(["run", "step"])
+print("captured:", open(manager.get_captured_local_path(["run", "step"], "out")).read().split("\\n"))
+print("captured err:", open(manager.get_captured_local_path(["run", "step"], "err")).read().split("\\n"))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    # Mirrored to the process's own streams while captured...
+    assert "from python\n" in done.stdout and "from a child process\n" in done.stdout
+    assert "to stderr\n" in done.stderr
+    # ...and in the step's files.
+    assert "captured: ['from python', 'from a child process', '']" in done.stdout
+    assert "captured err: ['to stderr', '']" in done.stdout

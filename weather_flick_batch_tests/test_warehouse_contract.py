@@ -83,6 +83,43 @@ def test_streamed_replace_lands_all_batches_or_none(warehouse):
     assert warehouse.row_count("load_audit") == 2  # one audit row per replace, not per batch
 
 
+
+def test_streamed_replace_computes_one_batch_ahead_and_stops_when_the_database_refuses(warehouse):
+    """The next batch is computed while the database takes this one (one ahead, never more); when the
+    database refuses a batch, nothing more is computed, the batches' generator is closed, and the earlier
+    rows stand."""
+    import threading
+
+    frame = region_frame()
+    warehouse.replace_rows("province_catalogue", frame)
+    before = warehouse.read_table("province_catalogue").sort_values("region_code").reset_index(drop=True)
+    made, closed, threads = [], [], set()
+
+    def batches(bad_batch: int | None):
+        try:
+            for i, start in enumerate(range(0, len(frame), 3)):
+                batch = frame.iloc[start:start + 3].assign(name_en=lambda f: f["name_en"] + " (new)")
+                if i == bad_batch:
+                    batch = batch.assign(name_ko=None)  # NOT NULL: the database refuses this batch
+                made.append(i)
+                threads.add(threading.current_thread().name)
+                yield batch
+        finally:
+            closed.append(True)
+
+    with pytest.raises(WarehouseWriteError, match="name_ko"):
+        warehouse.replace_stream("province_catalogue", batches(bad_batch=1))
+    # Batch 1 failed in the database; at most batch 2 was computed ahead meanwhile, never the others.
+    assert made[:2] == [0, 1] and len(made) <= 3 and closed == [True]
+    assert threads == {"warehouse-write-ahead"}  # computed beside the write, not in the writing thread
+    pd.testing.assert_frame_equal(before, warehouse.read_table("province_catalogue").sort_values("region_code")
+                                  .reset_index(drop=True))
+    made.clear()
+    result = warehouse.replace_stream("province_catalogue", batches(bad_batch=None))
+    stored = warehouse.read_table("province_catalogue").sort_values("region_code").reset_index(drop=True)
+    assert result.rows_written == 17 and made == list(range(6)) and stored["name_en"].str.endswith(" (new)").all()
+    assert not [t for t in threading.enumerate() if t.name == "warehouse-write-ahead"]  # none left running
+
 def test_replace_many_deletes_by_key_across_partitions(warehouse, monkeypatch):
     """A row whose key arrives with another partition leaves its old one (single and composite keys),
     also when the keys take several DELETE statements."""

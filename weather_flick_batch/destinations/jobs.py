@@ -3,6 +3,7 @@
 import dagster as dg
 
 from weather_flick_batch.core.timeutil import KST_NAME
+from weather_flick_batch.health.checks import without_freshness
 from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.destinations.assets import CATALOGUE_KEY, PROVINCE_PARTITION_KEYS, catalogue_sync_fresh
 from weather_flick_batch.schedules_policy import default_schedule_status
@@ -10,10 +11,12 @@ from weather_flick_batch.schedules_policy import default_schedule_status
 # Sync yields to weather and health; its lane has one slot so a long crawl never starves them.
 SYNC_TAGS = LANE_TAGS["sync"]
 
-# The sync-freshness check looks at every province: it runs after the syncs, not inside each one.
+# The sync-freshness check looks at every province: it runs after the syncs, not inside each one; the
+# catalogue's freshness is judged between runs (health/checks.py).
 destinations_sync_job = dg.define_asset_job(
     "destinations_sync_job",
-    selection=dg.AssetSelection.assets(CATALOGUE_KEY) - dg.AssetSelection.checks(catalogue_sync_fresh),
+    selection=without_freshness(dg.AssetSelection.assets(CATALOGUE_KEY)
+                                - dg.AssetSelection.checks(catalogue_sync_fresh)),
     tags=SYNC_TAGS,
     description="Sync one province's destinations (config mode: auto, full or incremental).",
 )

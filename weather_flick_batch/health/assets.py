@@ -18,7 +18,6 @@ The probing itself is Dagster-free (:mod:`weather_flick_batch.health.probes`); t
 wires resources in and turns :class:`ProbeResult` into metadata and check results.
 """
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -26,7 +25,7 @@ from typing import Any
 
 import dagster as dg
 
-from weather_flick_batch.core.timeutil import KST_NAME, now_kst
+from weather_flick_batch.core.timeutil import now_kst
 from weather_flick_batch.destinations.assets import CATALOGUE_KEY
 from weather_flick_batch.destinations.resources import KtoResource
 from weather_flick_batch.health.probes import (
@@ -45,21 +44,20 @@ from weather_flick_batch.health.probes import (
 from weather_flick_batch.health.resources import HealthResource
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
-from weather_flick_batch.weather.assets import (
-    MID_LAND_KEY,
-    MID_TA_KEY,
-    NOWCAST_KEY,
+from weather_flick_batch.health.checks import (  # noqa: F401 - FRESHNESS_*: health.assets is where they were
+    BACKUP_KEY,
+    FRESHNESS_CHECKS,
+    FRESHNESS_PARAMS_METADATA_KEY,
     OUTLOOK_KEY,
-    SHORT_RANGE_KEY,
+    SCORES_KEY,
+    TOP_KEY,
 )
+from weather_flick_batch.weather.assets import SHORT_RANGE_KEY
 from weather_flick_batch.weather.resources import KmaResource
 
 GROUP = "platform"
 HEALTH_KEY = dg.AssetKey(["platform", "health"])
-SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
-TOP_KEY = dg.AssetKey(["recommendations", "regional_recommendations"])
 REGIONS_KEY = dg.AssetKey(["regions"])
-BACKUP_KEY = dg.AssetKey(["maintenance", "warehouse_backup"])  # maintenance/ops.py materializes it
 
 
 # --------------------------------------------------------------------------------------------
@@ -545,54 +543,4 @@ GUARD_CHECKS: list[dg.AssetChecksDefinition] = [
 ]
 
 
-# --------------------------------------------------------------------------------------------
-# Freshness checks
-# --------------------------------------------------------------------------------------------
-
-# Freshness checks are "superseded" by FreshnessPolicy in 1.12+, but the policy evaluator is
-# asset-level: it cannot say "the 08:00 issuance has not arrived" for an issuance-partitioned asset,
-# and in open source it produces no check evaluation for the alert sensor to read. The checks do
-# both, and need no change to the weather and destination domains' asset definitions.
-#
-# Severity WARN in Dagster on purpose: in a fresh instance (CI's whole-graph run) only the newest
-# issuance exists, so for the first hour after each publication the time-partition check expects
-# a partition that was never loaded there. The alert sensor treats any failed freshness check as
-# an ERROR-level alert regardless (a stale asset is an incident), so nothing is lost by it.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", category=dg.SupersessionWarning)
-    FRESHNESS_CHECKS: list[dg.AssetChecksDefinition] = [
-        # Each short-range issuance (base 02, 05, ..., 23 h) is published ~10 min after its base and
-        # fetched at +15 min: by base + 1 h its partition must be there.
-        *dg.build_time_partition_freshness_checks(
-            assets=[SHORT_RANGE_KEY], deadline_cron="0 0,3,6,9,12,15,18,21 * * *", timezone=KST_NAME,
-            severity=dg.AssetCheckSeverity.WARN),
-        # Medium range (06 and 18 h) is fetched at +40 min: by +1 h 30 min.
-        *dg.build_time_partition_freshness_checks(
-            assets=[MID_LAND_KEY, MID_TA_KEY], deadline_cron="30 7,19 * * *", timezone=KST_NAME,
-            severity=dg.AssetCheckSeverity.WARN),
-        # Nowcast is fetched hourly at :50; two hours without one means at least one hour is lost.
-        *dg.build_last_update_freshness_checks(
-            assets=[NOWCAST_KEY], lower_bound_delta=timedelta(hours=2), timezone=KST_NAME,
-            severity=dg.AssetCheckSeverity.WARN),
-        # The outlook follows the forecasts (every 3 h): rebuilt at least every 6 h.
-        *dg.build_last_update_freshness_checks(
-            assets=[OUTLOOK_KEY], lower_bound_delta=timedelta(hours=6), timezone=KST_NAME,
-            severity=dg.AssetCheckSeverity.WARN),
-        # Scores and top lists follow the outlook through automation: rebuilt at least every 6 h too
-        # (the service's recommendations are what a traveller sees first).
-        *dg.build_last_update_freshness_checks(
-            assets=[SCORES_KEY, TOP_KEY], lower_bound_delta=timedelta(hours=6), timezone=KST_NAME,
-            severity=dg.AssetCheckSeverity.WARN),
-        # The warehouse backup runs daily at 02:00 KST; verified and stored by 04:00, or the last one is too old.
-        *dg.build_last_update_freshness_checks(
-            assets=[BACKUP_KEY], deadline_cron="0 4 * * *", lower_bound_delta=timedelta(hours=2),
-            timezone=KST_NAME, severity=dg.AssetCheckSeverity.WARN),
-        # The catalogue syncs daily at 03:00 KST: by 06:00 some province must have synced since 03:00.
-        *dg.build_last_update_freshness_checks(
-            assets=[CATALOGUE_KEY], deadline_cron="0 6 * * *", lower_bound_delta=timedelta(hours=3),
-            timezone=KST_NAME, severity=dg.AssetCheckSeverity.WARN),
-    ]
-
-#: Metadata key Dagster's freshness checks write on every evaluation (how the alert sensor tells them apart).
-FRESHNESS_PARAMS_METADATA_KEY = "dagster/freshness_params"
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from weather_flick_batch.recommendations.incremental import as_date
 from weather_flick_batch.recommendations.scoring import GOOD_OR_BETTER_RANK, GRADE_BANDS, score_frame
 from weather_flick_batch.warehouse import schema
+from weather_flick_batch.warehouse.types import ByteOrder
 from weather_flick_batch.weather.outlook import MID_RANGE_WET_DAY_MM
 
 # Which destinations are coastal (scored with HCI:Beach in the bathing season, see scoring.BATHING_SEASON).
@@ -228,41 +229,54 @@ def top_n_query(n: int, days: Iterable[date] | None = None) -> sa.Select:
     """Top ``n`` destinations per (province, district, day, content type), province level as district 0.
 
     Places under a 경보 that concerns the visit (``warning_level`` 2) are left out. Ranked in the
-    database (``ROW_NUMBER() OVER``, on SQLite and PostgreSQL alike): by score, ties by content_id, so only the top rows travel, not the 500,000 scores of a nationwide refresh. The
-    ranking sorts only the narrow key columns; grade, reasons and title are joined to the top rows.
-    Columns: region_code, sigungu_code, forecast_date, content_type_id, rank, level, content_id, title,
-    score, grade, reasons, simulated. ``days``: only these forecast dates (None: every day).
+    database (``ROW_NUMBER() OVER``, on SQLite and PostgreSQL alike): by score, ties by content_id (in byte
+    order: ``ByteOrder``), so only the top rows travel, not the 500,000 scores of a nationwide refresh.
+    One pass ranks every place within its district; a province's top ``n`` are among its districts' top
+    ``n`` and its places without a district (a place outside its district's top ``n`` has ``n`` better ones
+    in the same province), so the province ranking sorts only those, not the day's scores again. The rows
+    carry what the lists publish through the ranking (joining them back to the scores by key cost more
+    than sorting the wider rows); titles are joined to the top rows. Columns: region_code, sigungu_code,
+    forecast_date, content_type_id, rank, level, content_id, title, score, grade, reasons, simulated.
+    ``days``: only these forecast dates (None: every day).
     """
     scores, destinations = schema.destination_weather_scores, schema.destinations
-    levels = []
-    for level, place in (("province", [scores.c.region_code]),
-                         ("district", [scores.c.region_code, scores.c.sigungu_code])):
-        rank = sa.func.row_number().over(
-            partition_by=[*place, scores.c.forecast_date, scores.c.content_type_id],
-            order_by=[scores.c.score.desc(), scores.c.content_id]).label("rank")
-        district = sa.literal(0) if level == "province" else scores.c.sigungu_code
-        ranked = sa.select(scores.c.region_code, district.label("sigungu_code"), scores.c.forecast_date,
-                           scores.c.content_type_id, rank, sa.literal(level).label("level"), scores.c.content_id)
-        if level == "district":
-            ranked = ranked.where(scores.c.sigungu_code.is_not(None))
-        # A place under a 경보 that concerns the visit is not recommended at all (docs/scoring.md).
-        ranked = ranked.where(scores.c.warning_level < 2)
-        if days is not None:
-            ranked = ranked.where(scores.c.forecast_date.in_(sorted(days)))
-        levels.append(ranked)
-    ranked = sa.union_all(*levels).subquery("ranked")
-    detail = scores.alias("detail")
+    order = [scores.c.score.desc(), ByteOrder(scores.c.content_id)]
+    within_district = sa.func.row_number().over(
+        partition_by=[scores.c.region_code, scores.c.sigungu_code, scores.c.forecast_date, scores.c.content_type_id],
+        order_by=order).label("rank")
+    ranked = sa.select(scores.c.region_code, scores.c.sigungu_code, scores.c.forecast_date, scores.c.content_type_id,
+                       scores.c.content_id, scores.c.score, scores.c.grade, scores.c.reasons, scores.c.simulated,
+                       within_district)
+    # A place under a 경보 that concerns the visit is not recommended at all (docs/scoring.md).
+    ranked = ranked.where(scores.c.warning_level < 2)
+    if days is not None:
+        ranked = ranked.where(scores.c.forecast_date.in_(sorted(days)))
+    ranked = ranked.subquery("ranked")
+    # Each district's top n, and every place without a district (NULLs rank together above: not a district).
+    candidates = (sa.select(ranked).where(sa.or_(ranked.c.rank <= n, ranked.c.sigungu_code.is_(None)))
+                  .cte("candidates"))
+    district = (sa.select(candidates.c.region_code, candidates.c.sigungu_code, candidates.c.forecast_date,
+                          candidates.c.content_type_id, candidates.c.rank, sa.literal("district").label("level"),
+                          candidates.c.content_id, candidates.c.score, candidates.c.grade, candidates.c.reasons,
+                          candidates.c.simulated)
+                .where(candidates.c.sigungu_code.is_not(None)))
+    within_province = sa.func.row_number().over(
+        partition_by=[candidates.c.region_code, candidates.c.forecast_date, candidates.c.content_type_id],
+        order_by=[candidates.c.score.desc(), ByteOrder(candidates.c.content_id)]).label("rank")
+    province = sa.select(candidates.c.region_code, sa.literal(0).label("sigungu_code"), candidates.c.forecast_date,
+                         candidates.c.content_type_id, within_province, sa.literal("province").label("level"),
+                         candidates.c.content_id, candidates.c.score, candidates.c.grade, candidates.c.reasons,
+                         candidates.c.simulated).subquery("province")
+    top = sa.union_all(
+        sa.select(province).where(province.c.rank <= n), district.where(candidates.c.rank <= n)).subquery("top")
     return (
-        sa.select(ranked.c.region_code, ranked.c.sigungu_code, ranked.c.forecast_date, ranked.c.content_type_id,
-                  ranked.c.rank, ranked.c.level, ranked.c.content_id, destinations.c.title, detail.c.score,
-                  detail.c.grade, detail.c.reasons, detail.c.simulated)
-        .select_from(ranked)
-        .join(detail, sa.and_(detail.c.content_id == ranked.c.content_id,
-                              detail.c.forecast_date == ranked.c.forecast_date))
+        sa.select(top.c.region_code, top.c.sigungu_code, top.c.forecast_date, top.c.content_type_id, top.c.rank,
+                  top.c.level, top.c.content_id, destinations.c.title, top.c.score, top.c.grade, top.c.reasons,
+                  top.c.simulated)
+        .select_from(top)
         # Titles of active destinations only; an inactive one keeps its place with no title.
-        .outerjoin(destinations, sa.and_(destinations.c.content_id == ranked.c.content_id,
+        .outerjoin(destinations, sa.and_(destinations.c.content_id == top.c.content_id,
                                          destinations.c.is_active.is_(True)))
-        .where(ranked.c.rank <= n)
     )
 
 
@@ -283,7 +297,7 @@ def published_score_stats(conn: sa.Connection, today: date) -> dict:
     rows = sum(r[1] for r in by_grade)
     total = lambda i: sum(float(r[i] or 0) for r in by_grade)  # noqa: E731
     rank = sa.func.row_number().over(partition_by=scores.c.region_code,
-                                     order_by=[scores.c.score.desc(), scores.c.content_id]).label("rank")
+                                     order_by=[scores.c.score.desc(), ByteOrder(scores.c.content_id)]).label("rank")
     best = sa.select(scores.c.region_code, scores.c.content_id, scores.c.score, scores.c.grade, scores.c.reasons,
                      rank).where(is_today).subquery()
     top = pd.DataFrame(conn.execute(

@@ -10,6 +10,8 @@ the host's ``engine``, ``dialect``, ``ensure_schema``, ``sql_name`` and ``_table
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,6 +51,83 @@ def where_condition(column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
     if isinstance(value, (list, tuple, set, frozenset)):
         return column.in_(sorted(value))
     return column == value
+
+
+class _Ahead:
+    """``prepare(frame)`` of each of ``frames``, the next one computed in a thread while the caller writes this
+    one: a batch is scored and converted while the database takes the one before it (on two cores, the
+    scores' COPY and the next batch's scoring each had a core to themselves only when they overlapped).
+
+    One batch ahead at most: the next batch is begun only once the one before it has been taken (two batches
+    in memory, the one written and the one computed; a third waiting would be the peak of a full refresh's
+    scoring). An exception in ``frames`` or ``prepare`` is
+    raised in the consumer, where the transaction rolls back; when the consumer stops early (its write
+    failed), the producer stops after the batch in hand and closes ``frames``. Lists are not threaded.
+    """
+
+    _DONE = object()
+
+    def __init__(self, frames: Iterable[pd.DataFrame], prepare: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+        self._frames, self._prepare = frames, prepare
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._taken = threading.Semaphore(1)  # released each time the consumer takes a batch
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if not isinstance(frames, (list, tuple)):
+            self._thread = threading.Thread(target=self._produce, name="warehouse-write-ahead", daemon=True)
+            self._thread.start()
+
+    def _wait_until_taken(self) -> bool:
+        while not self._stop.is_set():
+            if self._taken.acquire(timeout=0.1):
+                return True
+        return False
+
+    def _put(self, item: tuple) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        frames = iter(self._frames)
+        try:
+            while self._wait_until_taken():
+                frame = next(frames, self._DONE)
+                if frame is self._DONE:
+                    break
+                if not self._put((self._prepare(frame), None)):
+                    return
+            self._put((self._DONE, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            self._put((None, exc))
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        if self._thread is None:
+            yield from (self._prepare(frame) for frame in self._frames)
+            return
+        while True:
+            item, exc = self._queue.get()
+            self._taken.release()
+            if exc is not None:
+                raise exc
+            if item is self._DONE:
+                return
+            yield item
+
+    def close(self) -> None:
+        """Stop the producer and wait for it (it finishes the batch in hand): nothing computes after the
+        write is over."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 @dataclass(frozen=True)
@@ -133,13 +212,12 @@ class Writes:
             kept = self._kept_rows(conn, tbl, where)
             deleted = self._delete_where(conn, tbl, where)
             insert = tbl.insert().from_select([c.name for c in select.selected_columns], select)
-            written = conn.execute(insert).rowcount or 0
-            if then is not None:
-                then(conn)
-            self._gate(tbl.name, kept + deleted, kept + written)
-            if audit is not None:
-                audit(conn)
-            self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
+            written = conn.execute(insert).rowcount
+            if written is None or written < 0:
+                # SQLite reports no count for an INSERT whose SELECT begins with WITH: the rows matching
+                # ``where`` now are the ones just inserted (the old ones were deleted first, in this transaction).
+                written = self._matching_rows(conn, tbl, where)
+            self._conclude_replace(conn, tbl, where, kept, deleted, written, run_id, then, audit)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
 
     def _replace(self, table: sa.Table | str, frames: Iterable[pd.DataFrame], where: Mapping[str, Any] | None,
@@ -149,19 +227,31 @@ class Writes:
         self.ensure_schema()
         started = time.perf_counter()
         written = 0
-        with _write_errors(tbl.name), self.engine.begin() as conn:
-            kept = self._kept_rows(conn, tbl, where)
-            deleted = self._delete_where(conn, tbl, where)
-            for frame in frames:
-                db_frame = frame if converted else self._to_db_frame(tbl, frame)
-                written += self._bulk_insert(conn, self.sql_name(tbl), db_frame)  # COPY's own count
-            if then is not None:
-                then(conn)
-            self._gate(tbl.name, kept + deleted, kept + written)
-            if audit is not None:
-                audit(conn)
-            self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
+        # The first batch is computed while the old rows are counted and deleted, each next one while the
+        # one before is copied.
+        ahead = _Ahead(frames, (lambda frame: frame) if converted else (lambda frame: self._to_db_frame(tbl, frame)))
+        try:
+            with _write_errors(tbl.name), self.engine.begin() as conn:
+                kept = self._kept_rows(conn, tbl, where)
+                deleted = self._delete_where(conn, tbl, where)
+                for db_frame in ahead:
+                    written += self._bulk_insert(conn, self.sql_name(tbl), db_frame)  # COPY's own count
+                self._conclude_replace(conn, tbl, where, kept, deleted, written, run_id, then, audit)
+        finally:
+            ahead.close()
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
+
+    def _conclude_replace(self, conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None, kept: int,
+                          deleted: int, written: int, run_id: str | None, then: Then | None,
+                          audit: Audit | None) -> None:
+        """A replace's last steps in its transaction, once the new rows are in: ``then``, the publication gate
+        (the whole table before and after), the caller's audit and the load_audit row."""
+        if then is not None:
+            then(conn)
+        self._gate(tbl.name, kept + deleted, kept + written)
+        if audit is not None:
+            audit(conn)
+        self._audit(conn, tbl.name, "replace", where, written, deleted, run_id)
 
     def replace_many(
         self,
@@ -263,6 +353,12 @@ class Writes:
         for column, value in (where or {}).items():
             stmt = stmt.where(where_condition(tbl.c[column], value))
         return conn.execute(stmt).rowcount or 0
+
+    @staticmethod
+    def _matching_rows(conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
+        conditions = [where_condition(tbl.c[column], value) for column, value in (where or {}).items()]
+        condition = sa.and_(sa.true(), *conditions)
+        return int(conn.execute(sa.select(sa.func.count()).select_from(tbl).where(condition)).scalar_one())
 
     def _kept_rows(self, conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
         """The rows a replace of the rows matching ``where`` keeps, for the gate of a gated table replaced in

@@ -521,27 +521,31 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     import sqlalchemy as sa
 
     from weather_flick_batch.warehouse import schema
-    from weather_flick_batch.weather.outlook import build_daily_outlook
+    from weather_flick_batch.weather.outlook import (LAND_NEEDED, PERSISTENCE_NEEDED, SHORT_NEEDED, TA_NEEDED,
+                                                     ULTRA_NEEDED, build_daily_outlook)
 
     wh = warehouse.get()
     points = wh.read_table(schema.forecast_points)
     now = now_kst()
     today = now.date()
 
-    def latest(table, column, n: int):
+    def latest(table, column, n: int, needed):
         with wh.engine.connect() as conn:
             keys = [r[0] for r in conn.execute(
                 sa.select(table.c[column]).distinct().order_by(table.c[column].desc()).limit(n))]
         if not keys:
             return pd.DataFrame(), []
-        frames = [wh.read_table(table, {column: k}) for k in keys]
+        # Only the columns the outlook reads (half of the short-range table's: the wind components, wave
+        # height, lead hours and load times are not), with the partition and whether it was simulated.
+        columns = list(dict.fromkeys([column, *needed, "simulated"]))
+        frames = [wh.read_table(table, {column: k}, columns=columns) for k in keys]
         return pd.concat(frames, ignore_index=True), keys
 
     # The two newest short-range issuances: the newest wins per hour, the older fills early hours.
-    short, short_keys = latest(schema.weather_short_range, "partition_issuance", 2)
-    land, land_keys = latest(schema.weather_mid_land, "partition_tm_fc", 1)
-    ta, _ = latest(schema.weather_mid_ta, "partition_tm_fc", 1)
-    ultra, ultra_keys = latest(schema.weather_ultra_short, "partition_base", 1)
+    short, short_keys = latest(schema.weather_short_range, "partition_issuance", 2, SHORT_NEEDED)
+    land, land_keys = latest(schema.weather_mid_land, "partition_tm_fc", 1, LAND_NEEDED)
+    ta, _ = latest(schema.weather_mid_ta, "partition_tm_fc", 1, TA_NEEDED)
+    ultra, ultra_keys = latest(schema.weather_ultra_short, "partition_base", 1, ULTRA_NEEDED)
     if short.empty and land.empty:
         raise dg.Failure("no forecasts in the warehouse yet: materialize weather/short_range_forecast and the "
                          "medium-range forecasts first", allow_retries=False)
@@ -554,7 +558,7 @@ def daily_outlook(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         persistence = short[short["partition_issuance"] == anchor]
     else:
         persistence = wh.read_table(schema.weather_short_range, {"partition_issuance": anchor},
-                                    columns=["nx", "ny", "base_time", "valid_time", "reh_pct", "wsd_ms"])
+                                    columns=list(PERSISTENCE_NEEDED))
     outlook = build_daily_outlook(short, land, ta, points, today, horizon_days=OUTLOOK_HORIZON_DAYS,
                                   ultra_df=ultra if len(ultra) else None, persistence_df=persistence)
     outlook["as_of"] = now

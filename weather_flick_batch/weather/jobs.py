@@ -3,27 +3,29 @@
 import dagster as dg
 
 from weather_flick_batch.core.timeutil import KST_NAME
+from weather_flick_batch.health.checks import without_freshness
 from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.schedules_policy import default_schedule_status
 from weather_flick_batch.weather import assets as w
 from weather_flick_batch.weather import issuance
 
 WEATHER_TAGS = LANE_TAGS["weather"]
+# Freshness is judged between runs, not in the run that loads the issuance (health/checks.py).
 
 nowcast_job = dg.define_asset_job(
-    "weather_nowcast_job", selection=[w.NOWCAST_KEY], tags=WEATHER_TAGS,
+    "weather_nowcast_job", selection=without_freshness([w.NOWCAST_KEY]), tags=WEATHER_TAGS,
     description="Current conditions for every forecast point, one hour.",
 )
 short_range_job = dg.define_asset_job(
-    "weather_short_range_job", selection=[w.SHORT_RANGE_KEY],
+    "weather_short_range_job", selection=without_freshness([w.SHORT_RANGE_KEY]),
     tags=WEATHER_TAGS, description="One short-range issuance for every forecast point.",
 )
 ultra_short_job = dg.define_asset_job(
-    "weather_ultra_short_job", selection=[w.ULTRA_SHORT_KEY, w.NEXT_HOURS_KEY], tags=WEATHER_TAGS,
+    "weather_ultra_short_job", selection=without_freshness([w.ULTRA_SHORT_KEY, w.NEXT_HOURS_KEY]), tags=WEATHER_TAGS,
     description="One ultra-short issuance (the next six hours) for every forecast point, and the next-hours table.",
 )
 mid_range_job = dg.define_asset_job(
-    "weather_mid_range_job", selection=[w.MID_LAND_KEY, w.MID_TA_KEY],
+    "weather_mid_range_job", selection=without_freshness([w.MID_LAND_KEY, w.MID_TA_KEY]),
     tags=WEATHER_TAGS, description="One medium-range issuance (land and temperature).",
 )
 

@@ -98,14 +98,15 @@ _VALUE_FIELDS = (
 #: Fields that may never be NaN in an emitted row.
 REQUIRED_FIELDS = ("tmax_c", "tmin_c", "pop_max_pct", "precip_mm", "cloud_pct", "wind_max_ms")
 
-_SHORT_NEEDED = ("nx", "ny", "base_time", "valid_time", "tmp_c", "tmn_c", "tmx_c", "reh_pct",
-                 "sky_code", "pop_pct", "pcp_mm", "wsd_ms")
-_PERSISTENCE_NEEDED = ("nx", "ny", "base_time", "valid_time", "reh_pct", "wsd_ms")
-_ULTRA_NEEDED = ("nx", "ny", "base_time", "valid_time", "t1h_c", "reh_pct", "sky_code", "pty_code", "rn1_mm",
-                 "wsd_ms")
-_LAND_NEEDED = ("reg_id", "tm_fc", "forecast_date", "rain_prob_am", "rain_prob_pm",
-                "rain_prob", "sky_text_am", "sky_text_pm", "sky_text")
-_TA_NEEDED = ("reg_id", "tm_fc", "forecast_date", "ta_min_c", "ta_max_c")
+# The columns each input must have (and all the outlook reads of it: the asset reads only these).
+SHORT_NEEDED = ("nx", "ny", "base_time", "valid_time", "tmp_c", "tmn_c", "tmx_c", "reh_pct",
+                "sky_code", "pop_pct", "pcp_mm", "wsd_ms")
+PERSISTENCE_NEEDED = ("nx", "ny", "base_time", "valid_time", "reh_pct", "wsd_ms")
+ULTRA_NEEDED = ("nx", "ny", "base_time", "valid_time", "t1h_c", "reh_pct", "sky_code", "pty_code", "rn1_mm",
+                "wsd_ms")
+LAND_NEEDED = ("reg_id", "tm_fc", "forecast_date", "rain_prob_am", "rain_prob_pm",
+               "rain_prob", "sky_text_am", "sky_text_pm", "sky_text")
+TA_NEEDED = ("reg_id", "tm_fc", "forecast_date", "ta_min_c", "ta_max_c")
 _POINTS_NEEDED = ("point_id", "nx", "ny", "mid_land_reg_id", "mid_ta_reg_id")
 
 
@@ -172,10 +173,10 @@ def _newest_per_hour(hourly: pd.DataFrame) -> pd.DataFrame:
 
 def _with_ultra_short(short: pd.DataFrame, ultra: pd.DataFrame) -> pd.DataFrame:
     """Short-range hourly rows plus the ultra-short hours as a newer issuance (see the module rules)."""
-    s = short.loc[:, list(_SHORT_NEEDED)].assign(from_ultra=0)
+    s = short.loc[:, list(SHORT_NEEDED)].assign(from_ultra=0)
     if ultra.empty:
         return s
-    u = ultra.loc[:, list(_ULTRA_NEEDED)]
+    u = ultra.loc[:, list(ULTRA_NEEDED)]
     keys = ["nx", "ny", "valid_time"]
     newest = _newest_per_hour(s)[[*keys, "pop_pct", "tmn_c", "tmx_c"]]
     u = u.merge(newest, on=keys, how="left")
@@ -241,7 +242,7 @@ def _persistence_days(persistence_df: pd.DataFrame | None, pts: pd.DataFrame) ->
     without one. Needs only ``nx, ny, base_time, valid_time, reh_pct, wsd_ms``."""
     if persistence_df is None or persistence_df.empty:
         return None
-    p = _or_empty(persistence_df, _PERSISTENCE_NEEDED, "persistence_df")
+    p = _or_empty(persistence_df, PERSISTENCE_NEEDED, "persistence_df")
     p = _newest_per_hour(p)
     valid = _as_kst(p["valid_time"], "persistence_df.valid_time")
     frame = pd.DataFrame({
@@ -265,7 +266,7 @@ def _mid_daily(land: pd.DataFrame, ta: pd.DataFrame, pts: pd.DataFrame,
             "m_pop_max_pct", "m_precip_mm", "m_complete"]
     parts: list[pd.DataFrame] = []
     if not land.empty:
-        ld = land.loc[:, list(_LAND_NEEDED)]
+        ld = land.loc[:, list(LAND_NEEDED)]
         ld = _latest_per(ld.assign(forecast_date=_as_dates(ld["forecast_date"], "mid_land_df.forecast_date")),
                          ["reg_id", "forecast_date"])
         ld = ld[ld["forecast_date"].isin(dates)]
@@ -292,7 +293,7 @@ def _mid_daily(land: pd.DataFrame, ta: pd.DataFrame, pts: pd.DataFrame,
         parts.append(pts[["point_id", "mid_land_reg_id"]].merge(ld, on="mid_land_reg_id")
                      .drop(columns="mid_land_reg_id"))
     if not ta.empty:
-        td = ta.loc[:, list(_TA_NEEDED)]
+        td = ta.loc[:, list(TA_NEEDED)]
         td = _latest_per(td.assign(forecast_date=_as_dates(td["forecast_date"], "mid_ta_df.forecast_date")),
                          ["reg_id", "forecast_date"])
         td = td[td["forecast_date"].isin(dates)]
@@ -364,13 +365,13 @@ def build_daily_outlook(
     elif not isinstance(today, date):
         raise TypeError(f"today must be a datetime.date, got {type(today).__name__}")
     _require(points_df, _POINTS_NEEDED, "points_df")
-    short = _or_empty(short_df, _SHORT_NEEDED, "short_df")
-    land = _or_empty(mid_land_df, _LAND_NEEDED, "mid_land_df")
-    ta = _or_empty(mid_ta_df, _TA_NEEDED, "mid_ta_df")
+    short = _or_empty(short_df, SHORT_NEEDED, "short_df")
+    land = _or_empty(mid_land_df, LAND_NEEDED, "mid_land_df")
+    ta = _or_empty(mid_ta_df, TA_NEEDED, "mid_ta_df")
     dates = {today + timedelta(days=k) for k in range(horizon_days)}
     pts = points_df.loc[:, list(_POINTS_NEEDED)].drop_duplicates("point_id")
 
-    ultra = _or_empty(ultra_df, _ULTRA_NEEDED, "ultra_df")
+    ultra = _or_empty(ultra_df, ULTRA_NEEDED, "ultra_df")
     sd = _short_daily(short, dates, ultra)
     short_pt = pts[["point_id", "nx", "ny"]].merge(sd, on=["nx", "ny"]).drop(columns=["nx", "ny"])
     mid_pt = _mid_daily(land, ta, pts, dates)
