@@ -319,7 +319,7 @@ def bench_instance_yaml(home: Path) -> dict[str, Any]:
     import yaml
 
     config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
-    config["compute_logs"] = {"module": "weather_flick_batch.compute_logs",
+    config["compute_logs"] = {"module": "weather_flick_batch.compute_log_capture",
                               "class": "ThreadMirroredLocalComputeLogManager",
                               "config": {"base_dir": str(home / "storage")}}
     return config

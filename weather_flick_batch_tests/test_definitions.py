@@ -192,7 +192,8 @@ DAGSTER_LAYER_NAMES = {"assets", "definitions", "jobs", "partitions", "resources
 PLATFORM_MODULES = {"weather_flick_batch.execution", "weather_flick_batch.pipeline", "weather_flick_batch.policies",
                     "weather_flick_batch.run_monitoring", "weather_flick_batch.schedules_policy",
                     "weather_flick_batch.watchdog", "weather_flick_batch.resources", "weather_flick_batch.published_checks",
-                    "weather_flick_batch.compute_logs", "weather_flick_batch.step_preload",
+                    "weather_flick_batch.compute_logs", "weather_flick_batch.compute_log_capture",
+                    "weather_flick_batch.step_preload",
                     "weather_flick_batch.instance_storage",
                     # Test utilities: a code location built for the scale-out tests and bench_nationwide.
                     "weather_flick_batch.testing.scale_out_location"}

@@ -133,7 +133,7 @@ def test_step_log_capture_mirrors_through_a_thread_not_helper_processes(tmp_path
 
     code = f"""
 import os, sys, threading, psutil
-from weather_flick_batch.compute_logs import ThreadMirroredLocalComputeLogManager
+from weather_flick_batch.compute_log_capture import ThreadMirroredLocalComputeLogManager
 manager = ThreadMirroredLocalComputeLogManager({str(tmp_path)!r})
 threads = threading.active_count()
 with manager.capture_logs(["run", "step"]):

@@ -154,12 +154,13 @@ def score_destinations(destinations: pd.DataFrame, cells: pd.DataFrame, outlook:
 
 
 def score_batches(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame, points: pd.DataFrame,
-                  batch_rows: int = 20_000, days: Iterable[date] | None = None) -> Iterator[pd.DataFrame]:
+                  batch_rows: int = 10_000, days: Iterable[date] | None = None) -> Iterator[pd.DataFrame]:
     """The scores of all active destinations, about ``batch_rows`` score rows at a time (whole destinations).
 
     At nationwide scale (50,000 destinations x 10 days) the whole score table, reasons included, is
-    several hundred MB in pandas; batches keep one in memory while the warehouse writes them all in
-    one transaction (``Warehouse.replace_stream``). Batches follow province order; fewer days make
+    several hundred MB in pandas; batches keep two in memory (the warehouse writes one while the next is
+    scored, ``Warehouse.replace_stream``, all in one transaction: 10,000 rows each keep the peak of the
+    20,000-row batches written one after the other). Batches follow province order; fewer days make
     batches of more destinations (each batch has a fixed cost in pandas). ``days``: only these
     days of the outlook (the ones whose inputs changed, recommendations/incremental.py); every
     destination's point is still resolved against the whole outlook, so a day scores as it would with
