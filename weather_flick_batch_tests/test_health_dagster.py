@@ -20,6 +20,7 @@ import redis
 
 from weather_flick_batch import settings
 from weather_flick_batch.health import assets as health_assets
+from weather_flick_batch.health import checks as health_checks
 from weather_flick_batch.health.alerts import ALERT_SETTINGS
 from weather_flick_batch.health.definitions import defs as health_defs
 from weather_flick_batch.health.probes import THRESHOLD_SETTINGS, HealthSettingsError, Thresholds
@@ -250,7 +251,7 @@ def test_health_definitions_merge_into_the_code_location() -> None:
                    or k.asset_key == health_assets.HEALTH_KEY)
     # Freshness is judged between runs (the sensor, the standalone checks job), never by a step of the run
     # that has just written the asset (where it passes by construction, one more step in every run).
-    freshness = {k for d in health_assets.FRESHNESS_CHECKS for k in d.check_keys}
+    freshness = {k for d in health_checks.FRESHNESS_CHECKS for k in d.check_keys}
     carried = {job.name: freshness & job.asset_layer.asset_graph.asset_check_keys
                for job in repo.get_all_jobs() if not job.name.startswith("__")}
     assert carried.pop("standalone_asset_checks") == freshness
@@ -520,7 +521,7 @@ def test_failing_non_blocking_check_alerts_once_per_channel_per_window_then_ok_a
 def test_stale_asset_alerts_through_its_freshness_check_then_ok_again(channels: Channels) -> None:
     from weather_flick_batch.definitions import build_definitions
 
-    freshness = [d for d in health_assets.FRESHNESS_CHECKS
+    freshness = [d for d in health_checks.FRESHNESS_CHECKS
                  if any(k.asset_key in (OUTLOOK_KEY, SHORT_RANGE_KEY) for k in d.check_keys)]
     probe_job = dg.define_asset_job("freshness_now", selection=dg.AssetSelection.checks(*freshness))
     defs = dg.Definitions.merge(build_definitions(), dg.Definitions(jobs=[probe_job]))
@@ -628,5 +629,5 @@ def test_kma_guard_check_makes_one_authenticated_call_in_live_mode(monkeypatch: 
 
 def test_scores_and_top_lists_have_freshness_checks() -> None:
     """What a traveller sees first must not go stale silently (6 h, like the outlook they follow)."""
-    covered = {key.asset_key for check in health_assets.FRESHNESS_CHECKS for key in check.check_keys}
-    assert {health_assets.SCORES_KEY, health_assets.TOP_KEY, health_assets.OUTLOOK_KEY} <= covered
+    covered = {key.asset_key for check in health_checks.FRESHNESS_CHECKS for key in check.check_keys}
+    assert {health_checks.SCORES_KEY, health_checks.TOP_KEY, health_checks.OUTLOOK_KEY} <= covered

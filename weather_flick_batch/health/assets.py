@@ -44,14 +44,6 @@ from weather_flick_batch.health.probes import (
 from weather_flick_batch.health.resources import HealthResource
 from weather_flick_batch.resources.redis import RedisResource
 from weather_flick_batch.resources.warehouse import WarehouseResource
-from weather_flick_batch.health.checks import (  # noqa: F401 - FRESHNESS_*: health.assets is where they were
-    BACKUP_KEY,
-    FRESHNESS_CHECKS,
-    FRESHNESS_PARAMS_METADATA_KEY,
-    OUTLOOK_KEY,
-    SCORES_KEY,
-    TOP_KEY,
-)
 from weather_flick_batch.weather.assets import SHORT_RANGE_KEY
 from weather_flick_batch.weather.resources import KmaResource
 

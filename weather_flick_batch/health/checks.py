@@ -14,13 +14,9 @@ import dagster as dg
 
 from weather_flick_batch.core.timeutil import KST_NAME
 from weather_flick_batch.destinations.assets import CATALOGUE_KEY
+from weather_flick_batch.maintenance.ops import BACKUP_KEY
+from weather_flick_batch.recommendations.assets import SCORES_KEY, TOP_KEY
 from weather_flick_batch.weather.assets import MID_LAND_KEY, MID_TA_KEY, NOWCAST_KEY, OUTLOOK_KEY, SHORT_RANGE_KEY
-
-SCORES_KEY = dg.AssetKey(["recommendations", "destination_weather_scores"])
-TOP_KEY = dg.AssetKey(["recommendations", "regional_recommendations"])
-BACKUP_KEY = dg.AssetKey(["maintenance", "warehouse_backup"])  # maintenance/ops.py materializes it
-
-# --------------------------------------------------------------------------------------------
 
 # Freshness checks are "superseded" by FreshnessPolicy in 1.12+, but the policy evaluator is
 # asset-level: it cannot say "the 08:00 issuance has not arrived" for an issuance-partitioned asset,

@@ -11,7 +11,7 @@
 import dagster as dg
 
 from weather_flick_batch.core.timeutil import KST_NAME
-from weather_flick_batch.health import assets, sensors
+from weather_flick_batch.health import assets, checks, sensors
 from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.schedules_policy import default_schedule_status
 
@@ -35,7 +35,7 @@ health_schedule = dg.ScheduleDefinition(
 
 defs = dg.Definitions(
     assets=[assets.platform_health],
-    asset_checks=[*assets.GUARD_CHECKS, *assets.FRESHNESS_CHECKS],
+    asset_checks=[*assets.GUARD_CHECKS, *checks.FRESHNESS_CHECKS],
     jobs=[health_job],
     schedules=[health_schedule],
     sensors=sensors.sensors,

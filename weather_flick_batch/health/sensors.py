@@ -35,7 +35,8 @@ from typing import Any
 import dagster as dg
 
 from weather_flick_batch.health.alerts import Alert, DispatchReport, Severity, ui_check_link, ui_run_link
-from weather_flick_batch.health.assets import FRESHNESS_CHECKS, FRESHNESS_PARAMS_METADATA_KEY, HEALTH_KEY
+from weather_flick_batch.health.assets import HEALTH_KEY
+from weather_flick_batch.health.checks import FRESHNESS_CHECKS, FRESHNESS_PARAMS_METADATA_KEY
 from weather_flick_batch.health.resources import AlertsResource
 from weather_flick_batch.policies import LANE_TAGS
 from weather_flick_batch.schedules_policy import default_sensor_status

@@ -52,13 +52,11 @@ def hazards_in_force(wh, today):
     return warnings, dust, version
 
 
-def from_nearest_point(destinations, cells, outlook, points) -> int:
-    """Active destinations scored from the nearest forecast point (their own cell has no outlook)."""
-    from weather_flick_batch.recommendations.transform import resolve_forecast_points
-
-    active = cells[cells["content_id"].isin(set(destinations["content_id"]))]
-    resolved = resolve_forecast_points(active, outlook, points)
-    return int((resolved["point_id"].to_numpy() != active["point_id"].to_numpy()).sum())
+def from_nearest_point(destinations, cells, resolved) -> int:
+    """Active destinations scored from the nearest forecast point (their own cell has no outlook):
+    ``resolved`` is ``cells`` with the points scoring uses (``resolve_forecast_points``)."""
+    active = cells["content_id"].isin(set(destinations["content_id"])).to_numpy()
+    return int((resolved["point_id"].to_numpy()[active] != cells["point_id"].to_numpy()[active]).sum())
 
 
 def coastal_places(destinations):
@@ -99,7 +97,8 @@ def coastal_places(destinations):
 def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     from weather_flick_batch.recommendations import incremental
     from weather_flick_batch.recommendations.hazards import apply_hazards
-    from weather_flick_batch.recommendations.transform import ScoreSummary, published_score_stats, score_batches
+    from weather_flick_batch.recommendations.transform import (ScoreSummary, published_score_stats,
+                                                               resolve_forecast_points, score_batches)
     from weather_flick_batch.warehouse import schema
     from weather_flick_batch.warehouse.writes import Excluding
 
@@ -109,7 +108,9 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
     cells = wh.read_table(schema.destination_forecast_cells, columns=["content_id", "nx", "ny", "point_id"])
     outlook = wh.read_table(schema.weather_daily_outlook)
     points = wh.read_table(schema.forecast_points, columns=["point_id", "nx", "ny"])
-    # point_id says where each destination's weather came from; not its own cell when the cap left it out
+    # Each destination's point: its own cell's, or the nearest with an outlook when the cap left its cell out
+    # (point_id of a score says where its weather came from). Resolved once, for scoring and the metadata.
+    resolved = resolve_forecast_points(cells, outlook, points)
     simulated = bool(outlook["simulated"].any()) if len(outlook) else False
     now = now_kst()
     warnings, dust, read_hazards = hazards_in_force(wh, now.date())
@@ -129,7 +130,7 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
 
     def batches():
         # A batch of destinations at a time, all written in one transaction: bounded memory, all-or-nothing.
-        for scores in score_batches(destinations, cells, outlook, points, days=plan.rewritten):
+        for scores in score_batches(destinations, resolved, outlook, None, days=plan.rewritten):
             scores = apply_hazards(scores, warnings, dust, scores["content_id"].map(coastal).fillna(False),
                                    today=now.date())
             scores["simulated"] = simulated
@@ -179,7 +180,7 @@ def destination_weather_scores(context: dg.AssetExecutionContext, warehouse: War
             "days_unchanged": len(plan.kept),
             # one row per scored destination and day: the rewritten days counted them, a kept day holds them
             "destinations_scored": summary.destinations if plan.rewritten else max(counts.values(), default=0),
-            "scored_from_nearest_point": from_nearest_point(destinations, cells, outlook, points),
+            "scored_from_nearest_point": from_nearest_point(destinations, cells, resolved),
             "mean_score": round(stats["mean_score"], 2),
             "share_good_or_better": round(stats["share_good_or_better"], 4),
             "mean_confidence": round(stats["mean_confidence"], 3),

@@ -153,7 +153,7 @@ def score_destinations(destinations: pd.DataFrame, cells: pd.DataFrame, outlook:
     return scored[SCORE_COLUMNS].reset_index(drop=True)
 
 
-def score_batches(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame, points: pd.DataFrame,
+def score_batches(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.DataFrame, points: pd.DataFrame | None,
                   batch_rows: int = 10_000, days: Iterable[date] | None = None) -> Iterator[pd.DataFrame]:
     """The scores of all active destinations, about ``batch_rows`` score rows at a time (whole destinations).
 
@@ -164,9 +164,9 @@ def score_batches(destinations: pd.DataFrame, cells: pd.DataFrame, outlook: pd.D
     batches of more destinations (each batch has a fixed cost in pandas). ``days``: only these
     days of the outlook (the ones whose inputs changed, recommendations/incremental.py); every
     destination's point is still resolved against the whole outlook, so a day scores as it would with
-    the others.
+    the others. Without ``points``, ``cells`` are taken as already resolved (as :func:`scoring_input`).
     """
-    resolved = resolve_forecast_points(cells, outlook, points)
+    resolved = cells if points is None else resolve_forecast_points(cells, outlook, points)
     if days is not None:
         outlook = outlook[outlook["forecast_date"].map(as_date).isin(set(days))]
         if outlook.empty:

@@ -60,16 +60,17 @@ class _Ahead:
 
     One batch ahead at most: the next batch is begun only once the one before it has been taken (two batches
     in memory, the one written and the one computed; a third waiting would be the peak of a full refresh's
-    scoring). An exception in ``frames`` or ``prepare`` is
-    raised in the consumer, where the transaction rolls back; when the consumer stops early (its write
-    failed), the producer stops after the batch in hand and closes ``frames``. Lists are not threaded.
+    scoring). An exception in ``frames`` or ``prepare`` is raised in the consumer, where the transaction rolls
+    back; when the consumer stops early (its write failed), the producer stops after the batch in hand and
+    closes ``frames``. Lists are not threaded.
     """
 
     _DONE = object()
 
     def __init__(self, frames: Iterable[pd.DataFrame], prepare: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
         self._frames, self._prepare = frames, prepare
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        # Never more than one item waits in it: the producer puts one only after the one before was taken.
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._taken = threading.Semaphore(1)  # released each time the consumer takes a batch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,18 +79,10 @@ class _Ahead:
             self._thread.start()
 
     def _wait_until_taken(self) -> bool:
+        """Until the consumer has taken the batch before (True), or has stopped (False)."""
         while not self._stop.is_set():
             if self._taken.acquire(timeout=0.1):
                 return True
-        return False
-
-    def _put(self, item: tuple) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
         return False
 
     def _produce(self) -> None:
@@ -97,13 +90,11 @@ class _Ahead:
         try:
             while self._wait_until_taken():
                 frame = next(frames, self._DONE)
+                self._queue.put((frame if frame is self._DONE else self._prepare(frame), None))
                 if frame is self._DONE:
-                    break
-                if not self._put((self._prepare(frame), None)):
                     return
-            self._put((self._DONE, None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            self._put((None, exc))
+            self._queue.put((None, exc))
         finally:
             close = getattr(frames, "close", None)
             if close is not None:
@@ -216,7 +207,7 @@ class Writes:
             if written is None or written < 0:
                 # SQLite reports no count for an INSERT whose SELECT begins with WITH: the rows matching
                 # ``where`` now are the ones just inserted (the old ones were deleted first, in this transaction).
-                written = self._matching_rows(conn, tbl, where)
+                written = self._rows_and_matching(conn, tbl, where)[1]
             self._conclude_replace(conn, tbl, where, kept, deleted, written, run_id, then, audit)
         return WriteResult(tbl.name, written, deleted, time.perf_counter() - started)
 
@@ -355,10 +346,13 @@ class Writes:
         return conn.execute(stmt).rowcount or 0
 
     @staticmethod
-    def _matching_rows(conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
+    def _rows_and_matching(conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> tuple[int, int]:
+        """The table's rows, and those matching ``where`` (what a replace deletes), in one scan."""
         conditions = [where_condition(tbl.c[column], value) for column, value in (where or {}).items()]
         condition = sa.and_(sa.true(), *conditions)
-        return int(conn.execute(sa.select(sa.func.count()).select_from(tbl).where(condition)).scalar_one())
+        total, matching = conn.execute(
+            sa.select(sa.func.count(), sa.func.sum(sa.case((condition, 1), else_=0))).select_from(tbl)).one()
+        return int(total), int(matching or 0)
 
     def _kept_rows(self, conn: sa.Connection, tbl: sa.Table, where: Mapping[str, Any] | None) -> int:
         """The rows a replace of the rows matching ``where`` keeps, for the gate of a gated table replaced in
@@ -366,8 +360,8 @@ class Writes:
         after. Not counted otherwise (0): a partitioned raw table is not gated."""
         if not where or tbl.name not in GATED_TABLES:
             return 0
-        kept = sa.and_(*(~where_condition(tbl.c[column], value) for column, value in where.items()))
-        return int(conn.execute(sa.select(sa.func.count()).select_from(tbl).where(kept)).scalar_one())
+        total, matching = self._rows_and_matching(conn, tbl, where)
+        return total - matching
 
     @staticmethod
     def _delete_by_keys(conn: sa.Connection, tbl: sa.Table, keys: pd.DataFrame) -> int:
